@@ -1,0 +1,3 @@
+"""omniretail — omnichannel retail operations for tobacco-and-liquor and convenience chains."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,97 @@
+"""Roles and the permissions they grant.
+
+A permission is granted by a role *within a scope* (brand, region, store or location): a store
+manager holds ``inventory.adjust`` for their store only. Every API operation names one
+permission; scope filtering happens in selectors and services.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(StrEnum):
+    HQ_ADMIN = "hq_admin"
+    REGIONAL_MANAGER = "regional_manager"
+    STORE_MANAGER = "store_manager"
+    CASHIER = "cashier"
+    WAREHOUSE_CLERK = "warehouse_clerk"
+    MARKETER = "marketer"
+    FINANCE = "finance"
+    ANALYST = "analyst"
+    SUPPLIER = "supplier"
+    CUSTOMER = "customer"
+
+
+ROLE_LABELS = {
+    Role.HQ_ADMIN: _("HQ administrator"),
+    Role.REGIONAL_MANAGER: _("Regional manager"),
+    Role.STORE_MANAGER: _("Store manager"),
+    Role.CASHIER: _("Cashier"),
+    Role.WAREHOUSE_CLERK: _("Warehouse clerk"),
+    Role.MARKETER: _("Marketer"),
+    Role.FINANCE: _("Finance"),
+    Role.ANALYST: _("HQ analyst"),
+    Role.SUPPLIER: _("Supplier"),
+    Role.CUSTOMER: _("Customer"),
+}
+
+
+class Perm(StrEnum):
+    ORG_VIEW = "org.view"
+    ORG_MANAGE = "org.manage"
+    ACCOUNTS_VIEW = "accounts.view"
+    ACCOUNTS_MANAGE = "accounts.manage"
+    AUDIT_VIEW = "audit.view"
+    DEVICES_MANAGE = "devices.manage"
+    WEBHOOKS_MANAGE = "webhooks.manage"
+    CATALOG_VIEW = "catalog.view"
+    CATALOG_MANAGE = "catalog.manage"
+    CATALOG_PRICE = "catalog.price"
+    INVENTORY_VIEW = "inventory.view"
+    INVENTORY_MOVE = "inventory.move"
+    INVENTORY_RESERVE = "inventory.reserve"
+    INVENTORY_TRANSFER = "inventory.transfer"
+    INVENTORY_COUNT = "inventory.count"
+    INVENTORY_APPROVE = "inventory.approve"
+
+
+_VIEW_BASICS = {Perm.ORG_VIEW, Perm.CATALOG_VIEW, Perm.INVENTORY_VIEW}
+_STORE_OPS = _VIEW_BASICS | {
+    Perm.INVENTORY_MOVE,
+    Perm.INVENTORY_RESERVE,
+    Perm.INVENTORY_TRANSFER,
+    Perm.INVENTORY_COUNT,
+}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
+    Role.HQ_ADMIN: frozenset(Perm),
+    Role.REGIONAL_MANAGER: frozenset(
+        _STORE_OPS
+        | {Perm.ACCOUNTS_VIEW, Perm.AUDIT_VIEW, Perm.INVENTORY_APPROVE, Perm.DEVICES_MANAGE}
+    ),
+    Role.STORE_MANAGER: frozenset(
+        _STORE_OPS | {Perm.ACCOUNTS_VIEW, Perm.INVENTORY_APPROVE, Perm.DEVICES_MANAGE}
+    ),
+    Role.CASHIER: frozenset(_VIEW_BASICS | {Perm.INVENTORY_RESERVE}),
+    Role.WAREHOUSE_CLERK: frozenset(_STORE_OPS),
+    Role.MARKETER: frozenset({Perm.ORG_VIEW, Perm.CATALOG_VIEW, Perm.CATALOG_PRICE}),
+    Role.FINANCE: frozenset(_VIEW_BASICS | {Perm.AUDIT_VIEW}),
+    Role.ANALYST: frozenset(_VIEW_BASICS),
+    Role.SUPPLIER: frozenset({Perm.CATALOG_VIEW}),
+    Role.CUSTOMER: frozenset(),
+}
+
+# Roles whose scope is the whole brand, a region, or a store/location.
+BRAND_ROLES = {
+    Role.HQ_ADMIN,
+    Role.MARKETER,
+    Role.FINANCE,
+    Role.ANALYST,
+    Role.SUPPLIER,
+    Role.CUSTOMER,
+}
+REGION_ROLES = {Role.REGIONAL_MANAGER}
+STORE_ROLES = {Role.STORE_MANAGER, Role.CASHIER, Role.WAREHOUSE_CLERK}

@@ -1,0 +1,83 @@
+"""The demo-data framework behind ``omniretail seed``.
+
+Each domain registers seed steps in its ``seed.py``; steps run in ``order`` with one shared
+context: a seeded random generator (same seed → same data), the scale, a progress display,
+and ``truth`` — what the seeder planted, written to ``seed-truth.json`` so tests and the demo
+can compare what the product finds with what is there.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+
+@dataclass
+class SeedContext:
+    seed: int
+    scale: float
+    rng: random.Random
+    progress: Progress
+    truth: dict[str, Any] = field(default_factory=dict)
+    objects: dict[str, Any] = field(default_factory=dict)
+
+    def scaled(self, base: int, minimum: int = 1) -> int:
+        return max(minimum, round(base * self.scale))
+
+    def track(self, description: str, total: int) -> Any:
+        return self.progress.add_task(description, total=total)
+
+
+SeedFn = Callable[[SeedContext], None]
+
+
+@dataclass(order=True)
+class SeedStep:
+    order: int
+    name: str
+    fn: SeedFn = field(compare=False)
+
+
+_steps: dict[str, SeedStep] = {}
+
+
+def seed_step(name: str, order: int) -> Callable[[SeedFn], SeedFn]:
+    def register(fn: SeedFn) -> SeedFn:
+        _steps[name] = SeedStep(order, name, fn)
+        return fn
+
+    return register
+
+
+def steps() -> list[SeedStep]:
+    return sorted(_steps.values())
+
+
+def make_progress(quiet: bool = False) -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        disable=quiet,
+        transient=False,
+    )
+
+
+def run_seed(
+    seed: int = 42, scale: float = 1.0, quiet: bool = False, truth_path: Path | None = None
+) -> SeedContext:
+    progress = make_progress(quiet)
+    ctx = SeedContext(seed=seed, scale=scale, rng=random.Random(seed), progress=progress)
+    with progress:
+        for step in steps():
+            step.fn(ctx)
+    if truth_path is not None:
+        truth_path.write_text(json.dumps(ctx.truth, ensure_ascii=False, indent=2, default=str))
+    return ctx

@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from omniretail.api import api
+from omniretail.web import views as web_views
+
+urlpatterns = [
+    path("healthz", web_views.healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("omniretail.web.urls")),
+]
