@@ -9,5 +9,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("catalog/", include("omniretail.catalog.urls")),
+    path("inventory/", include("omniretail.inventory.urls")),
     path("", include("omniretail.web.urls")),
 ]
