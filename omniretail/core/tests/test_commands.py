@@ -12,7 +12,7 @@ from django.db import connection
 from omniretail.core.models import Brand, Store
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_seed_is_deterministic_and_passes_invariants(settings, tmp_path):
     settings.DATA_DIR = tmp_path
     call_command("seed", seed=7, quiet=True)
