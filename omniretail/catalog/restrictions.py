@@ -1,0 +1,115 @@
+"""Restricted-sale rules as data, and the one question order and POS services ask:
+``check_sellable(sku, channel)``.
+
+Rules hang on a category (covering its subtree) or a single SKU, optionally for one channel:
+tobacco is "not sellable online/marketplace, may be shown for in-store purchase"; alcohol
+"age check at POS". Only active SKUs are sellable at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from omniretail.core import audit
+from omniretail.core.errors import ValidationFailed
+
+from .attributes import ancestor_ids
+from .errors import CatalogError
+from .models import Category, Channel, LifecycleStatus, RestrictionKind, SaleRestriction, Sku
+
+
+@dataclass
+class Sellability:
+    sellable: bool
+    channel: str
+    requires_age_check: bool = False
+    min_age: int | None = None
+    display_allowed: bool = True
+    reasons: list[str] = field(default_factory=list)
+    codes: list[str] = field(default_factory=list)
+
+
+def rules_for(sku: Sku, channel: str | None = None) -> list[SaleRestriction]:
+    category = sku.product.category
+    rules = SaleRestriction.objects.filter(Q(sku=sku) | Q(category_id__in=ancestor_ids(category)))
+    if channel:
+        rules = rules.filter(Q(channel="") | Q(channel=channel))
+    return list(rules.order_by("pk"))
+
+
+def check_sellable(sku: Sku, channel: str) -> Sellability:
+    """Whether ``sku`` may be sold on ``channel`` and on what condition (age check)."""
+    if channel not in Channel.values:
+        raise ValidationFailed(
+            CatalogError.INVALID_RESTRICTION, _("Unknown channel."), {"channel": channel[:20]}
+        )
+    result = Sellability(sellable=True, channel=channel)
+    if sku.status != LifecycleStatus.ACTIVE:
+        result.sellable = False
+        result.codes.append("not_active")
+        result.reasons.append(
+            _("Only active SKUs can be sold (this one is %(status)s).")
+            % {"status": sku.get_status_display()}
+        )
+    for rule in rules_for(sku, channel):
+        if rule.kind == RestrictionKind.NOT_SELLABLE:
+            result.sellable = False
+            result.display_allowed = result.display_allowed and rule.display_allowed
+            result.codes.append("channel_restricted")
+            result.reasons.append(rule.note or _("Not sellable on this channel."))
+        elif rule.kind == RestrictionKind.AGE_CHECK:
+            result.requires_age_check = True
+            result.min_age = max(result.min_age or 0, rule.min_age)
+            result.codes.append("age_check")
+            result.reasons.append(
+                rule.note or _("Check the buyer's age (%(age)s+).") % {"age": rule.min_age}
+            )
+    return result
+
+
+@transaction.atomic
+def add_restriction(
+    *,
+    kind: str,
+    category: Category | None = None,
+    sku: Sku | None = None,
+    channel: str = "",
+    min_age: int = 18,
+    display_allowed: bool = True,
+    note: str = "",
+) -> SaleRestriction:
+    if (category is None) == (sku is None):
+        raise ValidationFailed(
+            CatalogError.INVALID_RESTRICTION,
+            _("A rule applies to exactly one category or one SKU."),
+        )
+    if kind not in RestrictionKind.values or (channel and channel not in Channel.values):
+        raise ValidationFailed(CatalogError.INVALID_RESTRICTION, _("Unknown rule kind or channel."))
+    if not 0 < min_age < 100:
+        raise ValidationFailed(
+            CatalogError.INVALID_RESTRICTION, _("The minimum age must be between 1 and 99.")
+        )
+    rule = SaleRestriction.objects.create(
+        kind=kind,
+        category=category,
+        sku=sku,
+        channel=channel,
+        min_age=min_age,
+        display_allowed=display_allowed,
+        note=note[:200],
+    )
+    audit.record(
+        "catalog.restriction.add",
+        rule,
+        changes={
+            "kind": kind,
+            "channel": channel,
+            "category_id": category.pk if category else None,
+            "sku_id": sku.pk if sku else None,
+        },
+    )
+    return rule
