@@ -109,7 +109,15 @@ class ImportReport:
             "rows": len(self.rows),
             **{
                 a: self.count(a)
-                for a in ("created", "updated", "unchanged", "error", "not_applied")
+                for a in (
+                    "created",
+                    "updated",
+                    "unchanged",
+                    "error",
+                    "not_applied",
+                    "would_create",
+                    "would_update",
+                )
             },
             "errors": [
                 {

@@ -44,14 +44,18 @@ def _pinyin(run: str) -> tuple[list[str], list[str]]:
 
 def text_tokens(text: str) -> set[str]:
     tokens: set[str] = set()
-    for run in _CJK_RUN.findall(text):
+    runs = _CJK_RUN.findall(text)
+    for run in runs:
         for i in range(len(run) - 1):
             tokens.add("c:" + run[i : i + 2])
         tokens.add("c:" + run[-1])
-        full, initials = _pinyin(run)
-        for i in range(len(run)):
+    # Pinyin runs across spaces ("贵州茅台 飞天" → "mtft"), as shoppers type it.
+    chars = "".join(runs)
+    if chars:
+        full, initials = _pinyin(chars)
+        for i in range(len(chars)):
             tokens.add(("p:" + "".join(full[i : i + 6]))[:_MAX])
-            tokens.add(("i:" + "".join(initials[i:]))[:_MAX])
+            tokens.add(("i:" + "".join(initials[i : i + 12]))[:_MAX])
     for word in _WORD.findall(text):
         tokens.add(("w:" + word.lower())[:_MAX])
     tokens.discard("p:")
