@@ -92,13 +92,18 @@ def clean_value(attr: AttributeDefinition, value: Any) -> Any:
     return text
 
 
-def validate_attributes(category: Category, values: dict[str, Any]) -> dict[str, Any]:
+def validate_attributes(
+    category: Category, values: dict[str, Any], links_: list[CategoryAttribute] | None = None
+) -> dict[str, Any]:
     """Check ``values`` against the category's attribute set; return the cleaned dict.
 
     Unknown codes, wrong types and missing required attributes are refused with the
     attribute named in ``details``, so a form or import row can point at the field.
     """
-    links = {link.attribute.code: link for link in attribute_set(category)}
+    links = {
+        link.attribute.code: link
+        for link in (links_ if links_ is not None else attribute_set(category))
+    }
     unknown = sorted(set(values) - set(links))
     if unknown:
         raise ValidationFailed(

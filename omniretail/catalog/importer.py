@@ -286,8 +286,7 @@ def _validate(row_no: int, raw: dict[str, str], ctx: _Context) -> RowOutcome:
     cleaned: dict[str, Any] = {}
     if category is not None:
         try:
-            ctx.attrs_for(category)
-            cleaned = validate_attributes(category, attrs)
+            cleaned = validate_attributes(category, attrs, ctx.attrs_for(category))
         except DomainError as exc:
             issue("attr:" + str(exc.details.get("attribute", "")), exc.code, exc.message)
     out.data = {

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from pypinyin import lazy_pinyin
 
@@ -31,6 +32,7 @@ _MAX = 60
 _HIGH = "\uffff"
 
 
+@lru_cache(maxsize=65536)
 def _pinyin(run: str) -> tuple[list[str], list[str]]:
     full = lazy_pinyin(run, errors="ignore")
     if len(full) != len(run):
@@ -95,13 +97,20 @@ def reindex_skus(sku_ids: Iterable[int]) -> int:
     for sku_id, code in Barcode.objects.filter(sku_id__in=ids).values_list("sku_id", "code"):
         codes.setdefault(sku_id, []).append(code)
     rows = [
-        SearchToken(sku_id=sku.pk, token=token)
+        (token, sku.pk)
         for sku in skus
         for token in sorted(sku_tokens(_sku_texts(sku), _sku_codes(sku, codes.get(sku.pk, []))))
     ]
+    table = SearchToken._meta.db_table
     with transaction.atomic():
         SearchToken.objects.filter(sku_id__in=ids).delete()
-        SearchToken.objects.bulk_create(rows, batch_size=5000)
+        with connection.cursor() as cursor:
+            # Raw executemany: building ~60 model instances per SKU dominated import time.
+            for start in range(0, len(rows), 5000):
+                cursor.executemany(
+                    f"INSERT INTO {table} (token, sku_id) VALUES (%s, %s)",  # noqa: S608
+                    rows[start : start + 5000],
+                )
     return len(rows)
 
 
