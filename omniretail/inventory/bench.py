@@ -23,9 +23,12 @@ def bench_org() -> tuple[Any, Any, Any]:
 
     brand, _ = Brand.objects.get_or_create(code="BENCH", defaults={"name": "基准测试"})
     region, _ = Region.objects.get_or_create(brand=brand, code="BENCH", defaults={"name": "基准"})
-    category, _ = Category.objects.get_or_create(
-        brand=brand, code="BENCH", defaults={"name": "基准", "path": "999999/"}
+    category, created = Category.objects.get_or_create(
+        brand=brand, code="BENCH", defaults={"name": "基准", "path": ""}
     )
+    if created:
+        category.path = f"{category.pk:06d}/"
+        category.save(update_fields=["path"])
     return brand, region, category
 
 
@@ -36,7 +39,8 @@ def make_bench_sku(tag: str) -> Any:
     product = Product.objects.create(
         brand=brand, category=category, code=f"BP-{tag}", name=f"基准{tag}", status="active"
     )
-    return Sku.objects.create(product=product, code=f"BS-{tag}", name=f"基准{tag}", status="active")
+    # Draft: benchmark SKUs are never for sale, and carry no barcode.
+    return Sku.objects.create(product=product, code=f"BS-{tag}", name=f"基准{tag}", status="draft")
 
 
 def make_bench_locations(tag: str, n: int) -> list[Any]:

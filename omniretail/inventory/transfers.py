@@ -50,13 +50,23 @@ class ReceiptIn:
     note: str = ""
 
 
+def visible(transfer: Transfer, allowed: frozenset[int] | None, side: str = "either") -> bool:
+    """Ship is the source's act, receive the destination's; the rest either side's."""
+    if allowed is None:
+        return True
+    if side == "source":
+        return transfer.source_id in allowed
+    if side == "destination":
+        return transfer.destination_id in allowed
+    return transfer.source_id in allowed or transfer.destination_id in allowed
+
+
+SIDES = {"ship": "source", "receive": "destination"}
+
+
 def _locked(transfer_id: int, action: str, allowed: frozenset[int] | None) -> Transfer:
     transfer = Transfer.objects.select_for_update().filter(pk=transfer_id).first()
-    if transfer is None or (
-        allowed is not None
-        and transfer.source_id not in allowed
-        and transfer.destination_id not in allowed
-    ):
+    if transfer is None or not visible(transfer, allowed, SIDES.get(action, "either")):
         raise NotFound(_("transfer"), code=InventoryError.TRANSFER_NOT_FOUND)
     states, _target = ALLOWED[action]
     if transfer.status not in states:

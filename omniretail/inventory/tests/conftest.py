@@ -11,13 +11,13 @@ import pytest
 @pytest.fixture
 def make_sku(org: dict[str, Any]) -> Callable[..., Any]:
     """make_sku(code="A", tracks_batches=False, near_expiry_days=None) → an active Sku."""
-    from omniretail.catalog.models import Category, Product, Sku
+    from omniretail.catalog.models import Barcode, Category, Product, Sku
 
-    root, _ = Category.objects.get_or_create(
-        brand=org["brand"],
-        code="ROOT",
-        defaults={"name": "全部", "path": "000001/", "near_expiry_days": 30},
+    root = Category.objects.create(
+        brand=org["brand"], code="ROOT", name="全部", path="", near_expiry_days=30
     )
+    root.path = f"{root.pk:06d}/"
+    root.save(update_fields=["path"])
     counter = {"n": 0}
 
     def make(
@@ -34,10 +34,12 @@ def make_sku(org: dict[str, Any]) -> Callable[..., Any]:
             parent=root,
             code=f"C{n}",
             name=f"类目{n}",
-            path=f"000001/{n:06d}/",
+            path="",
             depth=1,
             near_expiry_days=near_expiry_days,
         )
+        category.path = f"{root.path}{category.pk:06d}/"
+        category.save(update_fields=["path"])
         product = Product.objects.create(
             brand=org["brand"],
             category=category,
@@ -45,7 +47,7 @@ def make_sku(org: dict[str, Any]) -> Callable[..., Any]:
             name=f"商品{n}",
             status="active",
         )
-        return Sku.objects.create(
+        sku = Sku.objects.create(
             product=product,
             code=code or f"SKU{n}",
             name=f"商品{n} 500ml",
@@ -53,6 +55,12 @@ def make_sku(org: dict[str, Any]) -> Callable[..., Any]:
             tracks_batches=tracks_batches,
             shelf_life_days=shelf_life_days,
         )
+        body = f"2{sku.pk:011d}"
+        odd_even = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(body))
+        Barcode.objects.create(
+            sku=sku, code=body + str((10 - odd_even % 10) % 10), kind="internal", is_primary=True
+        )
+        return sku
 
     return make
 
