@@ -32,9 +32,28 @@ hyp_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 PASSWORD = "correct-horse-battery-9"
 
 
+def pytest_configure(config: Any) -> None:
+    config.addinivalue_line(
+        "markers",
+        "allow_invariant_breach: the test breaks an invariant on purpose (skips the after-test check)",
+    )
+
+
 @pytest.fixture(autouse=True)
-def _no_throttle_leak(settings: Any) -> None:
-    settings.AXES_ENABLED = True
+def _invariants_hold_after_each_database_test(request: Any) -> Iterator[None]:
+    """Run every registered invariant when a database test ends, so `check-invariants`
+    holds on whatever data the whole suite creates."""
+    marker = request.node.get_closest_marker("django_db")
+    uses_db = marker is not None or {"db", "transactional_db"} & set(request.fixturenames)
+    if not uses_db or request.node.get_closest_marker("allow_invariant_breach"):
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")  # set up first, so torn down after this check
+    yield
+    from omniretail.core.integrity import check_all
+
+    breaches = {name: lines for name, lines in check_all().items() if lines}
+    assert not breaches, f"invariants broken after the test: {breaches}"
 
 
 @pytest.fixture

@@ -1,10 +1,14 @@
-"""Database triggers that make the audit log append-only even for raw SQL."""
+"""Database triggers that make the audit log append-only even for raw SQL.
+
+PostgreSQL refuses row updates and deletes (TRUNCATE, an administrator's explicit reset, is
+still possible). SQLite refuses updates; it cannot refuse deletes without also breaking
+`flush` (which resets with DELETE), so there the model layer refuses them.
+"""
 
 from django.db import migrations
 
 SQLITE = [
     "CREATE TRIGGER audit_no_update BEFORE UPDATE ON core_auditlog BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;",
-    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON core_auditlog BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;",
 ]
 SQLITE_REVERSE = ["DROP TRIGGER IF EXISTS audit_no_update;", "DROP TRIGGER IF EXISTS audit_no_delete;"]
 POSTGRES = [
