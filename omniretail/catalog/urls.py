@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "catalog"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.product_list, name="product_list"),
+    path("skus/<int:sku_id>/", views.sku_detail, name="sku_detail"),
+    path("import/", views.import_upload, name="import"),
+]
