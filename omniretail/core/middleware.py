@@ -49,8 +49,7 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if not request.path.startswith("/api/v1/docs"):
-            response.setdefault("Content-Security-Policy", self.CSP)
+        response.setdefault("Content-Security-Policy", self.CSP)
         response.setdefault(
             "Permissions-Policy", "camera=(self), microphone=(), geolocation=(self)"
         )
