@@ -95,6 +95,7 @@ def _mount() -> None:
     from omniretail.catalog.api import router as catalog_router
     from omniretail.core.api import audit_router, events_router, org_router
     from omniretail.inventory.api import router as inventory_router
+    from omniretail.members.api import router as members_router
 
     api.add_router("/auth", auth_router)
     api.add_router("/org", org_router)
@@ -103,6 +104,7 @@ def _mount() -> None:
     api.add_router("/events", events_router)
     api.add_router("/catalog", catalog_router)
     api.add_router("/inventory", inventory_router)
+    api.add_router("/members", members_router)
 
 
 _mount()

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "omniretail.accounts",
     "omniretail.catalog",
     "omniretail.inventory",
+    "omniretail.members",
     "omniretail.web",
 ]
 

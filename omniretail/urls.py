@@ -11,5 +11,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("catalog/", include("omniretail.catalog.urls")),
     path("inventory/", include("omniretail.inventory.urls")),
+    path("members/", include("omniretail.members.urls")),
     path("", include("omniretail.web.urls")),
 ]

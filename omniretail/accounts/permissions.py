@@ -56,6 +56,13 @@ class Perm(StrEnum):
     INVENTORY_TRANSFER = "inventory.transfer"
     INVENTORY_COUNT = "inventory.count"
     INVENTORY_APPROVE = "inventory.approve"
+    MEMBERS_VIEW = "members.view"
+    MEMBERS_REGISTER = "members.register"
+    MEMBERS_MANAGE = "members.manage"
+    MEMBERS_PII = "members.pii"
+    MEMBERS_POINTS_ADJUST = "members.points_adjust"
+    MEMBERS_PRIVACY = "members.privacy"
+    MEMBERS_SELF = "members.self"
 
 
 _VIEW_BASICS = {Perm.ORG_VIEW, Perm.CATALOG_VIEW, Perm.INVENTORY_VIEW}
@@ -65,6 +72,8 @@ _STORE_OPS = _VIEW_BASICS | {
     Perm.INVENTORY_TRANSFER,
     Perm.INVENTORY_COUNT,
 }
+
+_MEMBER_DESK = {Perm.MEMBERS_VIEW, Perm.MEMBERS_REGISTER, Perm.MEMBERS_MANAGE}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.HQ_ADMIN: frozenset(Perm),
