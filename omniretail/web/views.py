@@ -6,6 +6,7 @@ import functools
 from typing import Any
 
 from django import forms
+from django.apps import apps
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
@@ -15,6 +16,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.utils.text import capfirst
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -80,6 +82,38 @@ def _stores_by_region(scope: Scope) -> list[dict[str, Any]]:
     ]
 
 
+STORE_CARD_LIMIT = 4
+
+
+def _store_cards(scope: Scope) -> list[dict[str, Any]]:
+    """For users who run a handful of stores: each store's address, hours and stock locations,
+    the facts a manager or cashier looks up during the day."""
+    if not scope.store_ids or len(scope.store_ids) > STORE_CARD_LIMIT:
+        return []
+    stores = (
+        Store.objects.filter(pk__in=scope.store_ids)
+        .select_related("region")
+        .prefetch_related("locations")
+        .order_by("code")
+    )
+    return [
+        {
+            "code": s.code,
+            "name": _localised(s.name, s.name_en),
+            "address": f"{s.city} {s.address}".strip(),
+            "phone": s.phone,
+            "hours": (s.opens_at, s.closes_at),
+            "fulfils_online": s.fulfils_online,
+            "locations": [
+                {"code": loc.code, "name": loc.name, "kind": loc.get_kind_display()}
+                for loc in s.locations.all()
+                if loc.pk in scope.location_ids
+            ],
+        }
+        for s in stores
+    ]
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """One page for every role: the chain by region for brand-wide roles, the own store(s)
@@ -104,6 +138,7 @@ def home(request: HttpRequest) -> HttpResponse:
                 }
                 for s in stores[:STORE_LIST_LIMIT]
             ],
+            "store_cards": _store_cards(scope) if not scope.brand_wide else [],
             "more_stores": max(0, len(scope.store_ids) - STORE_LIST_LIMIT),
             "store_count": len(scope.store_ids),
             "location_count": len(scope.location_ids),
@@ -141,7 +176,19 @@ class AuditFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["object_type"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = [("", _("All")), *((t, t) for t in object_types)]
+        field.choices = [("", _("All")), *((t, object_type_label(t)) for t in object_types)]
+
+
+def object_type_label(label: str) -> str:
+    """``core.Store`` → the model's translated name (门店 / Store); unknown labels as they are,
+    since audit rows outlive renamed or removed models."""
+    if not label:
+        return ""
+    try:
+        model = apps.get_model(label)
+    except (LookupError, ValueError):
+        return label
+    return capfirst(str(model._meta.verbose_name))
 
 
 def _audit_object_types(scope: Scope) -> list[str]:
@@ -196,7 +243,7 @@ def audit(request: HttpRequest) -> HttpResponse:
             "at": r.at,
             "actor": r.actor_label,
             "action": r.action,
-            "object_type": r.object_type,
+            "object_type": object_type_label(r.object_type),
             "object_repr": r.object_repr or r.object_id,
             "store": store_codes.get(r.store_id, ""),
             "reason": r.reason,
@@ -232,9 +279,14 @@ def _changes_summary(changes: Any, limit: int = 4) -> str:
     for key in list(changes)[:limit]:
         value = changes[key]
         if isinstance(value, list) and len(value) == 2:
-            parts.append(f"{key}: {value[0]} → {value[1]}")
+            old, new = (_shown(v) for v in value)
+            parts.append(f"{key}: {old} → {new}")
         else:
-            parts.append(f"{key}: {value}")
+            parts.append(f"{key}: {_shown(value)}")
     if len(changes) > limit:
         parts.append("…")
     return "; ".join(parts)
+
+
+def _shown(value: Any) -> str:
+    return "—" if value is None or value == "" else str(value)

@@ -305,3 +305,32 @@ def test_admin_audit_log_is_read_only_when_user_is_superuser(
     assert response.status_code == 200
     assert "_save" not in response.content.decode()
     assert client.get("/admin/core/auditlog/add/").status_code == 403
+
+
+def test_audit_names_object_types_in_the_language_when_model_is_known(
+    client: Client, make_user: Any, audit_rows: dict[str, Any]
+) -> None:
+    client.force_login(make_user("hq_admin"))
+    body = client.get(reverse("web:audit"), HTTP_ACCEPT_LANGUAGE="zh-Hans").content.decode()
+    assert "门店" in body
+    assert "phone: — → 021-1234" in body
+
+
+def test_forbidden_page_keeps_the_shell_when_role_lacks_permission(
+    client: Client, make_user: Any
+) -> None:
+    client.force_login(make_user("cashier"))
+    response = client.get(reverse("web:audit"), HTTP_ACCEPT_LANGUAGE="zh-Hans")
+    assert response.status_code == 403
+    assert "无权访问" in response.content.decode()
+    assert 'class="mainnav"' in response.content.decode()
+
+
+def test_home_shows_store_card_with_locations_when_user_runs_one_store(
+    client: Client, make_user: Any
+) -> None:
+    client.force_login(make_user("store_manager", store="S1"))
+    response = client.get(reverse("web:home"), HTTP_ACCEPT_LANGUAGE="zh-Hans")
+    [card] = response.context["store_cards"]
+    assert {loc["code"] for loc in card["locations"]} == {"S1-FL", "S1-BR"}
+    assert "门店卖场" in response.content.decode()
