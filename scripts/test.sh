@@ -43,6 +43,16 @@ pg_start() { pg_url=$(bash scripts/pg.sh start) && echo "PostgreSQL at $pg_url";
 pg_suite() { OMNIRETAIL_DATABASE_URL=$pg_url pytest_run -q -n "$WORKERS" -m "not serial and not browser and not fuzz" omniretail; }
 pg_serial() { OMNIRETAIL_DATABASE_URL=$pg_url pytest_run -q -p no:xdist -m serial omniretail || [ $? = 5 ]; }
 
+redis_jobs() {
+  local url f
+  url=$(bash scripts/redis.sh start) || return 1
+  f=$(mktemp -d)/redis-jobs.sqlite3
+  OMNIRETAIL_REDIS_URL=$url OMNIRETAIL_TEST_DB_FILE=$f pytest_run -q -p no:xdist omniretail/core/tests/test_worker.py
+  local rc=$?
+  bash scripts/redis.sh stop
+  return $rc
+}
+
 fuzz() { pytest_run -q -n "$WORKERS" -m fuzz omniretail; }
 
 smoke() {
@@ -62,6 +72,7 @@ if [ "$MODE" = all ] || [ "$MODE" = sqlite ]; then
   stage migrations-check migrations_check
   stage "pytest sqlite" sqlite_suite
   stage "pytest sqlite serial" sqlite_serial
+  stage "jobs on redis" redis_jobs
   stage "api fuzzing" fuzz
   stage "seed+invariants+bench" smoke
 fi

@@ -32,6 +32,7 @@ def test_worker_process_delivers_events_enqueued_after_commit():
         pytest.skip("needs a file database (OMNIRETAIL_TEST_DB_FILE)")
     from huey.contrib.djhuey import HUEY
 
+    assert type(HUEY).__name__ == ("RedisHuey" if settings.REDIS_URL else "SqliteHuey")
     HUEY.immediate = False
     HUEY.storage.flush_queue()
     worker = None
