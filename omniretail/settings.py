@@ -248,6 +248,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "huey": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
     },
 }

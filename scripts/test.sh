@@ -60,7 +60,9 @@ smoke() {
   OMNIRETAIL_DATA_DIR=$d "$BIN/omniretail" migrate -v0 &&
   OMNIRETAIL_DATA_DIR=$d "$BIN/omniretail" seed --seed 42 --quiet &&
   OMNIRETAIL_DATA_DIR=$d "$BIN/omniretail" check-invariants &&
-  OMNIRETAIL_DATA_DIR=$d "$BIN/omniretail" bench noop --json --quick
+  OMNIRETAIL_DATA_DIR=$d "$BIN/omniretail" bench noop --json --quick &&
+  OMNIRETAIL_DATA_DIR=$d "$BIN/omniretail" bench http-read --json --quick &&
+  OMNIRETAIL_DATA_DIR=$d "$BIN/omniretail" check-invariants
 }
 
 browser() {

@@ -46,3 +46,50 @@ def document_numbers(options: BenchOptions) -> dict[str, Any]:
         "throughput_per_s": round(ops / seconds, 1),
         **lat.summary(),
     }
+
+
+@benchmark(
+    "http-read",
+    "Real server (gunicorn workers) under concurrent API reads: stores, SKU search, stock.",
+)
+def http_read(options: BenchOptions) -> dict[str, Any]:
+    from django.core.management.base import CommandError
+
+    from omniretail.accounts.models import RoleAssignment
+    from omniretail.accounts.services import issue_token
+
+    from .loadtest import drive, running_server
+
+    assignment = (
+        RoleAssignment.objects.filter(role="store_manager")
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    if assignment is None:
+        raise CommandError("http-read needs demo data: run `omniretail seed` first")
+    _token, raw = issue_token(assignment.user, name="bench http-read")
+    paths = [
+        "/api/v1/org/stores",
+        "/api/v1/catalog/skus?q=%E8%8C%85%E5%8F%B0&limit=20",
+        "/api/v1/catalog/skus?q=mt&limit=20",
+        "/api/v1/inventory/stock?limit=20",
+        "/healthz",
+    ]
+    total = 150 if options.quick else int(5000 * options.scale)
+    concurrency = int(options.extra.get("concurrency", 16))
+    workers = max(2, options.workers)
+    with running_server(workers=workers) as base:
+        result = drive(
+            base,
+            token=raw,
+            next_request=lambda i: ("GET", paths[i % len(paths)], None),
+            total=total,
+            concurrency=concurrency,
+        )
+    return {
+        **result.figures(),
+        "server_workers": workers,
+        "concurrency": concurrency,
+        "paths": paths,
+    }
