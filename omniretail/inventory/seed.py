@@ -119,9 +119,12 @@ def seed_inventory(ctx: SeedContext) -> None:
     near_expiry: list[str] = []
     lots: dict[int, list[int]] = {}
     now = clock.now()
-    for i, sku in enumerate(skus):
+    tracked = 0
+    for sku in skus:
         if not sku.tracks_batches:
             continue
+        i = tracked
+        tracked += 1
         shelf = sku.shelf_life_days or 365
         specs = [(f"L{today:%y%m}A-{sku.pk}", today - dt.timedelta(days=10), shelf)]
         if i % 5 == 0:
