@@ -405,16 +405,17 @@ def seed_catalog(ctx: SeedContext) -> None:
     load_rows(brand, rows, progress=lambda done: ctx.progress.update(task, completed=done))
     from .models import Sku
 
-    skus = list(
-        Sku.objects.filter(product__brand=brand).values(
-            "pk", "code", "status", "product__category__code"
+    # Perishables track batches and expiry (the inventory seed plants lots for these).
+    for code, days in (("BEER", 365), ("DRINK", 365), ("SNACK", 270), ("GIFTBOX", 90)):
+        Sku.objects.filter(product__brand=brand, product__category__code=code).update(
+            tracks_batches=True, shelf_life_days=days
         )
-    )
-    ctx.objects["skus"] = skus
+    skus = list(Sku.objects.filter(product__brand=brand).order_by("pk"))
+    ctx.objects["skus"] = [s for s in skus if s.status == "active"]
     moutai = next(r for r in rows if r["brand_code"] == "MOUTAI")
     ctx.truth["catalog"] = {
         "sku_count": len(skus),
-        "active_sku_count": sum(1 for s in skus if s["status"] == "active"),
+        "active_sku_count": sum(1 for s in skus if s.status == "active"),
         "tobacco_not_sellable_online": True,
         "search_examples": {
             "mt": "贵州茅台",
