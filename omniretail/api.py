@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -55,24 +56,26 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
         for e in exc.errors
     ]
     return _error(
-        request, 422, CoreError.VALIDATION_ERROR, "The request is not valid.", {"errors": errors}
+        request, 422, CoreError.VALIDATION_ERROR, _("The request is not valid."), {"errors": errors}
     )
 
 
 @api.exception_handler(AuthenticationError)
 def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return _error(request, 401, CoreError.UNAUTHENTICATED, "Authentication required.")
+    return _error(request, 401, CoreError.UNAUTHENTICATED, _("Authentication required."))
 
 
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return _error(request, 404, CoreError.NOT_FOUND, "Not found.")
+    return _error(request, 404, CoreError.NOT_FOUND, _("Not found."))
 
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400 and "parse request body" in str(exc.message):
-        return _error(request, 400, CoreError.MALFORMED_JSON, "The request body is not valid JSON.")
+        return _error(
+            request, 400, CoreError.MALFORMED_JSON, _("The request body is not valid JSON.")
+        )
     code = {
         400: CoreError.BAD_REQUEST,
         401: CoreError.UNAUTHENTICATED,
@@ -86,7 +89,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 @api.exception_handler(Exception)
 def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     log.exception("unhandled error on %s %s", request.method, request.path)
-    return _error(request, 500, CoreError.INTERNAL, "Internal error; it has been logged.")
+    return _error(request, 500, CoreError.INTERNAL, _("Internal error; it has been logged."))
 
 
 def _mount() -> None:

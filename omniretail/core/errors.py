@@ -60,7 +60,9 @@ class NotFound(DomainError):
         details: dict[str, Any] | None = None,
         code: StrEnum | str = CoreError.NOT_FOUND,
     ):
-        super().__init__(code, f"{what} not found", details)
+        from django.utils.translation import gettext
+
+        super().__init__(code, gettext("%(what)s not found") % {"what": what}, details)
 
 
 class PermissionDenied(DomainError):

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 
 from . import clock
 from .errors import CoreError
@@ -54,7 +55,7 @@ def _replay(record: IdempotencyRecord, digest: str) -> HttpResponse:
     if record.request_hash != digest:
         return _error(
             CoreError.IDEMPOTENCY_KEY_REUSED,
-            "This Idempotency-Key was already used with a different request.",
+            _("This Idempotency-Key was already used with a different request."),
             409,
         )
     response = HttpResponse(
@@ -75,7 +76,7 @@ class IdempotencyMiddleware:
         if len(key) > 200 or not key.isprintable():
             return _error(
                 CoreError.BAD_REQUEST,
-                "Idempotency-Key must be at most 200 printable characters.",
+                _("Idempotency-Key must be at most 200 printable characters."),
                 400,
             )
         principal = principal_of(request)
@@ -114,7 +115,7 @@ class IdempotencyMiddleware:
             if record is None:
                 return _error(
                     CoreError.IDEMPOTENCY_IN_PROGRESS,
-                    "A request with this key is in progress.",
+                    _("A request with this key is in progress."),
                     409,
                 )
             return _replay(record, digest)

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core import signing
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from .errors import BadRequest, CoreError
 
@@ -26,11 +27,11 @@ def decode_cursor(cursor: str, tag: str) -> list[Any]:
         data = signing.loads(cursor, salt=_SALT)
     except signing.BadSignature as exc:
         raise BadRequest(
-            CoreError.INVALID_CURSOR, "The page cursor is invalid or was tampered with."
+            CoreError.INVALID_CURSOR, _("The page cursor is invalid or was tampered with.")
         ) from exc
     if not isinstance(data, dict) or data.get("t") != tag or not isinstance(data.get("v"), list):
         raise BadRequest(
-            CoreError.INVALID_CURSOR, "The page cursor belongs to another list or ordering."
+            CoreError.INVALID_CURSOR, _("The page cursor belongs to another list or ordering.")
         )
     return data["v"]
 
@@ -47,7 +48,7 @@ def keyset_page(
         values = decode_cursor(cursor, full_tag)
         if len(values) != len(fields):
             raise BadRequest(
-                CoreError.INVALID_CURSOR, "The page cursor does not match this ordering."
+                CoreError.INVALID_CURSOR, _("The page cursor does not match this ordering.")
             )
         condition = Q()
         for i, name in enumerate(order):
