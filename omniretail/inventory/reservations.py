@@ -94,17 +94,6 @@ def reserve(
                     _("Not enough stock is available to reserve."),
                     {"requested": quantity, "available": availability(level, channel, today)},
                 )
-            events.publish(
-                "inventory.reserved",
-                {
-                    "reference": reference,
-                    "sku_id": sku_id,
-                    "location_id": location_id,
-                    "quantity": quantity,
-                },
-                aggregate_type="inventory.reservation",
-                aggregate_id=reservation.pk,
-            )
     except Conflict as exc:
         if exc.code == InventoryError.INSUFFICIENT_STOCK:
             alerts.record_oversell_attempt(sku_id, location_id, quantity)

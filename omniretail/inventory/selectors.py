@@ -57,47 +57,29 @@ def where_is(
 ) -> list[WhereRow]:
     """Every location in scope holding the SKU; nearest first when a point is given."""
     today = clock.today()
-    levels = (
-        StockLevel.objects.filter(sku_id=sku_id, location_id__in=location_ids)
-        .select_related("location")
-        .only(
-            "on_hand",
-            "reserved",
-            "safety_buffer",
-            "location__code",
-            "location__name",
-            "location__kind",
-            "location__store_id",
-            "location__latitude",
-            "location__longitude",
-        )
+    levels = StockLevel.objects.filter(sku_id=sku_id, location_id__in=location_ids).values_list(
+        "location_id",
+        "on_hand",
+        "reserved",
+        "safety_buffer",
+        "location__code",
+        "location__name",
+        "location__kind",
+        "location__store_id",
+        "location__latitude",
+        "location__longitude",
     )
     expired = _expired_map([sku_id], location_ids, today)
+    point = latitude is not None and longitude is not None
     rows = []
-    for lv in levels:
-        loc = lv.location
-        avail = max(
-            lv.on_hand - expired.get((sku_id, lv.location_id), 0) - lv.reserved - lv.safety_buffer,
-            0,
-        )
+    for loc_id, on_hand, reserved, buffer, code, name, kind, store_id, lat, lng in levels:
+        avail = max(on_hand - expired.get((sku_id, loc_id), 0) - reserved - buffer, 0)
         if only_available and avail <= 0:
             continue
         dist = None
-        if latitude is not None and longitude is not None and loc.latitude is not None:
-            dist = round(haversine_km(latitude, longitude, loc.latitude, loc.longitude or 0), 2)
-        rows.append(
-            WhereRow(
-                lv.location_id,
-                loc.code,
-                loc.name,
-                loc.kind,
-                loc.store_id,
-                lv.on_hand,
-                lv.reserved,
-                avail,
-                dist,
-            )
-        )
+        if point and lat is not None and lng is not None:
+            dist = round(haversine_km(latitude, longitude, lat, lng), 2)  # type: ignore[arg-type]
+        rows.append(WhereRow(loc_id, code, name, kind, store_id, on_hand, reserved, avail, dist))
     rows.sort(key=lambda r: (r.distance_km is None, r.distance_km or 0, r.location_code))
     return rows
 
