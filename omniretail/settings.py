@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "omniretail.catalog",
     "omniretail.inventory",
     "omniretail.members",
+    "omniretail.promotions",
     "omniretail.web",
 ]
 

@@ -12,5 +12,6 @@ urlpatterns = [
     path("catalog/", include("omniretail.catalog.urls")),
     path("inventory/", include("omniretail.inventory.urls")),
     path("members/", include("omniretail.members.urls")),
+    path("promotions/", include("omniretail.promotions.urls")),
     path("", include("omniretail.web.urls")),
 ]

@@ -63,9 +63,18 @@ class Perm(StrEnum):
     MEMBERS_POINTS_ADJUST = "members.points_adjust"
     MEMBERS_PRIVACY = "members.privacy"
     MEMBERS_SELF = "members.self"
+    PROMOTIONS_VIEW = "promotions.view"
+    PROMOTIONS_MANAGE = "promotions.manage"
+    PROMOTIONS_PRICE_CART = "promotions.price_cart"
 
 
-_VIEW_BASICS = {Perm.ORG_VIEW, Perm.CATALOG_VIEW, Perm.INVENTORY_VIEW}
+_VIEW_BASICS = {
+    Perm.ORG_VIEW,
+    Perm.CATALOG_VIEW,
+    Perm.INVENTORY_VIEW,
+    Perm.PROMOTIONS_VIEW,
+    Perm.PROMOTIONS_PRICE_CART,
+}
 _STORE_OPS = _VIEW_BASICS | {
     Perm.INVENTORY_MOVE,
     Perm.INVENTORY_RESERVE,
