@@ -34,3 +34,17 @@ def purge_idempotency_records() -> int:
     cutoff = clock.now() - dt.timedelta(hours=settings.OMNIRETAIL["IDEMPOTENCY_TTL_HOURS"])
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+@db_periodic_task(crontab(minute="41"))
+def refresh_query_statistics() -> None:
+    from .maintenance import optimize_if_needed
+
+    optimize_if_needed()
+
+
+@db_periodic_task(crontab(minute="5", hour="4"))
+def analyze_database() -> None:
+    from .maintenance import refresh_statistics
+
+    refresh_statistics()

@@ -137,3 +137,15 @@ def test_backup_taken_while_writes_continue_restores_to_a_consistent_database(tm
     # the snapshot holds a prefix of the committed numbers: nothing torn, nothing invented
     assert 20 <= restored <= len(written)
     assert {k: v for k, v in check_all().items() if v} == {}
+
+
+@pytest.mark.django_db
+def test_statistics_refresh_runs_on_this_database():
+    from omniretail.core.maintenance import optimize_if_needed, refresh_statistics
+
+    assert refresh_statistics() == connection.vendor
+    optimize_if_needed()
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            assert cursor.fetchone()[0] == 1

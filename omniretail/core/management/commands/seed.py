@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from omniretail.core.maintenance import refresh_statistics
 from omniretail.core.models import Brand
 from omniretail.core.seeding import run_seed
 
@@ -32,6 +33,7 @@ class Command(BaseCommand):
         start = time.perf_counter()
         truth_path = settings.DATA_DIR / "seed-truth.json"
         run_seed(seed=opts["seed"], scale=opts["scale"], quiet=opts["quiet"], truth_path=truth_path)
+        refresh_statistics()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Seeded in {time.perf_counter() - start:.1f} s; planted signals in {truth_path}"
