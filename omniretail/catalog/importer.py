@@ -363,6 +363,10 @@ def run_import(
         if progress:
             progress(min(start + CHUNK, total), total)
     report.applied = True
+    if total >= 1000:
+        from omniretail.core.maintenance import optimize_if_needed
+
+        optimize_if_needed()
     return report
 
 
