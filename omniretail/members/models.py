@@ -28,7 +28,7 @@ class Tier(models.Model):
     rank = models.PositiveSmallIntegerField(_("rank"))
     threshold = MoneyField(_("12-month spend threshold"), default=0)
     discount_bp = models.PositiveIntegerField(
-        _("member discount (basis points off)"), default=0, help_text=_("500 = 5% off")
+        _("member discount (basis points off)"), default=0, help_text=_("500 = 5 per cent off")
     )
     points_multiplier_pct = models.PositiveIntegerField(
         _("points multiplier (%)"), default=100, help_text=_("150 = 1.5× points")
