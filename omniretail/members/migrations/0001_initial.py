@@ -100,7 +100,7 @@ class Migration(migrations.Migration):
                 ('name_en', models.CharField(blank=True, max_length=50, verbose_name='English name')),
                 ('rank', models.PositiveSmallIntegerField(verbose_name='rank')),
                 ('threshold', omniretail.core.money.MoneyField(default=0, verbose_name='12-month spend threshold')),
-                ('discount_bp', models.PositiveIntegerField(default=0, help_text='500 = 5% off', verbose_name='member discount (basis points off)')),
+                ('discount_bp', models.PositiveIntegerField(default=0, help_text='500 = 5 per cent off', verbose_name='member discount (basis points off)')),
                 ('points_multiplier_pct', models.PositiveIntegerField(default=100, help_text='150 = 1.5× points', verbose_name='points multiplier (%)')),
                 ('birthday_gift', models.CharField(blank=True, max_length=100, verbose_name='birthday gift')),
                 ('free_delivery', models.BooleanField(default=False, verbose_name='free delivery')),
