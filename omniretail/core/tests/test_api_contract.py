@@ -61,3 +61,19 @@ def test_healthz_reports_database(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
+
+
+def test_every_request_body_schema_forbids_unknown_fields(client):
+    spec = client.get("/api/v1/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    lenient = []
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if not body:
+                continue
+            ref = body["schema"].get("$ref", "")
+            schema = schemas.get(ref.rsplit("/", 1)[-1], body["schema"])
+            if schema.get("type") == "object" and schema.get("additionalProperties") is not False:
+                lenient.append(f"{method.upper()} {path}")
+    assert lenient == []
