@@ -1,0 +1,108 @@
+"""Shared pieces of the rules: the input/outcome shapes, fen-exact spreading, messages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from omniretail.core.money import ZERO, allocate, format_cny, quantize
+
+from ..cart import Cart, CartLine, GiftLine, Reason
+
+
+@dataclass
+class RuleInput:
+    promo: Any  # PromotionDef or CouponDef
+    cart: Cart
+    lines: list[CartLine]  # canonical order
+    nets: list[Decimal]  # current net amount per line (whole fen)
+    eligible: list[int]  # indexes of lines this promotion may discount
+
+    def unit_net(self, i: int) -> Decimal:
+        return self.nets[i] / self.lines[i].quantity
+
+    @property
+    def base(self) -> Decimal:
+        return sum((self.nets[i] for i in self.eligible), ZERO)
+
+
+@dataclass
+class Outcome:
+    reason: Reason
+    message: str
+    discounts: dict[int, Decimal] = field(default_factory=dict)
+    gifts: list[GiftLine] = field(default_factory=list)
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.discounts.values(), ZERO)
+
+    @property
+    def applies(self) -> bool:
+        return self.reason == Reason.APPLIED
+
+
+def spread(total: Decimal, idxs: list[int], weights: list[Decimal]) -> dict[int, Decimal]:
+    """Split ``total`` over lines in proportion to ``weights`` (each a whole-fen amount the
+    line can give up). The total is capped at the weights' sum, so no line goes below zero and
+    the parts sum exactly to the (capped) total."""
+    cap = sum(weights, ZERO)
+    total = min(quantize(total), cap)
+    if total <= 0:
+        return {}
+    parts = allocate(total, weights)
+    return {i: p for i, p in zip(idxs, parts, strict=True) if p > 0}
+
+
+def line_discount(units: Decimal | int, unit_off: Decimal, net: Decimal) -> Decimal:
+    """``units × unit_off`` rounded to the fen, never more than the line's net amount."""
+    if unit_off <= 0 or units <= 0:
+        return ZERO
+    return min(quantize(Decimal(units) * unit_off), net)
+
+
+def applied(name: str, discounts: dict[int, Decimal], gifts: Iterable[GiftLine] = ()) -> Outcome:
+    gifts = list(gifts)
+    total = sum(discounts.values(), ZERO)
+    if total <= 0 and not gifts:
+        return skipped(Reason.NO_BENEFIT, name)
+    if gifts and total <= 0:
+        text = _("%(name)s: gift included") % {"name": name}
+    else:
+        text = _("%(name)s: %(amount)s off") % {"name": name, "amount": format_cny(total)}
+    return Outcome(Reason.APPLIED, text, discounts, gifts)
+
+
+def skipped(reason: Reason, name: str, **kw: Any) -> Outcome:
+    return Outcome(reason, message(reason, name, **kw))
+
+
+def message(reason: Reason, name: str, **kw: Any) -> str:
+    """The shopper-facing sentence for a reason (translated in the active language)."""
+    texts = {
+        Reason.NOT_STARTED: _("%(name)s: not started yet"),
+        Reason.ENDED: _("%(name)s: has ended"),
+        Reason.OUTSIDE_HOURS: _("%(name)s: not valid at this time of day"),
+        Reason.WRONG_CHANNEL: _("%(name)s: not valid on this channel"),
+        Reason.WRONG_STORE: _("%(name)s: not valid in this store"),
+        Reason.MEMBERS_ONLY: _("%(name)s: members only"),
+        Reason.MEMBER_NOT_ELIGIBLE: _("%(name)s: not for this member tier or segment"),
+        Reason.NO_ELIGIBLE_LINES: _("%(name)s: no eligible items in the cart"),
+        Reason.BELOW_THRESHOLD: _("%(name)s: spend %(missing)s more"),
+        Reason.BELOW_QUANTITY: _("%(name)s: add %(missing)s more eligible item(s)"),
+        Reason.SOLD_OUT: _("%(name)s: sold out"),
+        Reason.MEMBER_LIMIT: _("%(name)s: purchase limit per member reached"),
+        Reason.NO_BENEFIT: _("%(name)s: no saving on this cart"),
+        Reason.EXCLUSIVE_LOST: _("%(name)s: not combined with %(winner)s"),
+        Reason.COUPON_NOT_BEST: _("%(name)s: a better coupon combination was chosen"),
+        Reason.REPLACED_BY_COUPON: _("%(name)s: replaced by coupon %(winner)s"),
+    }
+    values = {
+        "name": name,
+        **{k: format_cny(v) if isinstance(v, Decimal) else v for k, v in kw.items()},
+    }
+    return texts.get(reason, "%(name)s") % values
