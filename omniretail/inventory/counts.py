@@ -9,6 +9,7 @@ approves the submitted count: then each is posted as a COUNT_VARIANCE movement (
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -58,7 +59,7 @@ def open_count(
     sku_ids: list[int] | None = None,
     blind: bool = True,
     zone: str = "",
-    user: object = None,
+    user: Any = None,
 ) -> StockCount:
     """A full count covers every SKU stocked at the location; a cycle count the listed ones."""
     ledger.get_location(location_id)

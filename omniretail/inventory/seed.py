@@ -126,7 +126,9 @@ def seed_inventory(ctx: SeedContext) -> None:
         i = tracked
         tracked += 1
         shelf = sku.shelf_life_days or 365
-        specs = [(f"L{today:%y%m}A-{sku.pk}", today - dt.timedelta(days=10), shelf)]
+        specs: list[tuple[str, dt.date | None, int]] = [
+            (f"L{today:%y%m}A-{sku.pk}", today - dt.timedelta(days=10), shelf)
+        ]
         if i % 5 == 0:
             specs.append((f"L{today:%y%m}N-{sku.pk}", None, 0))
         ids = []

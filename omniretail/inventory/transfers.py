@@ -9,6 +9,7 @@ closes when every discrepancy is resolved. Any other transition is refused.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -80,7 +81,7 @@ def _locked(transfer_id: int, action: str, allowed: frozenset[int] | None) -> Tr
 
 
 def request_transfer(
-    *, source_id: int, destination_id: int, lines: list[LineIn], note: str = "", user: object = None
+    *, source_id: int, destination_id: int, lines: list[LineIn], note: str = "", user: Any = None
 ) -> Transfer:
     if source_id == destination_id:
         raise ValidationFailed(InventoryError.SAME_LOCATION, _("Choose two different locations."))
