@@ -18,6 +18,7 @@ NAV_ITEMS: list[tuple[Any, str, Perm | None]] = [
     (_("Stock"), "inventory:stock_overview", Perm.INVENTORY_VIEW),
     (_("Transfers"), "inventory:transfer_list", Perm.INVENTORY_TRANSFER),
     (_("Counts"), "inventory:count_list", Perm.INVENTORY_COUNT),
+    (_("Stock alerts"), "inventory:alert_list", Perm.INVENTORY_VIEW),
     (_("Audit log"), "web:audit", Perm.AUDIT_VIEW),
 ]
 
