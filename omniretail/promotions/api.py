@@ -1,3 +1,214 @@
+"""Promotions JSON API under /api/v1/promotions/. Thin: parse, resolve scope, call services.
+
+Promotions and coupon templates belong to a brand; callers outside it, and stores outside the
+caller's scope, get 404 exactly like unknown ids.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router
 
+from omniretail.accounts.access import access
+from omniretail.accounts.permissions import Perm
+from omniretail.core import clock
+from omniretail.core.errors import NotFound
+from omniretail.core.models import Brand, Store
+from omniretail.core.schemas import READ_ERRORS, WRITE_ERRORS
+
+from . import coupons, selectors, services
+from .engine import price_cart
+from .models import CouponTemplate, Promotion
+from .schemas import (
+    CouponOut,
+    IssueIn,
+    IssueOut,
+    PriceCartIn,
+    PriceCartOut,
+    PromotionIn,
+    PromotionOut,
+    PromotionPatch,
+    TemplateIn,
+    TemplateOut,
+    ValidateIn,
+)
+
 router = Router(tags=["promotions"])
+
+
+def _scope(request: HttpRequest) -> Any:
+    return request.scope  # type: ignore[attr-defined]
+
+
+def _brand(request: HttpRequest) -> Brand:
+    """The caller's brand (the chain). Several brands: the lowest id (one chain per install)."""
+    ids = sorted(selectors.brand_ids(_scope(request)))
+    if not ids:
+        raise NotFound(_("brand"))
+    return Brand.objects.get(pk=ids[0])
+
+
+def _store(request: HttpRequest, store_id: int | None) -> Store | None:
+    if store_id is None:
+        return None
+    scope = _scope(request)
+    store = Store.objects.filter(pk=store_id).first()
+    if store is None or not (store.brand_id in scope.brand_ids or store.pk in scope.store_ids):
+        raise NotFound(_("store"))
+    return store
+
+
+def _promotion_out(p: Promotion) -> dict[str, Any]:
+    return {
+        **{f: getattr(p, f) for f in ("id", "code", "name", "name_en", "kind", "params", "scope")},
+        **{f: getattr(p, f) for f in ("priority", "exclusive_group", "best_for_customer")},
+        **{f: getattr(p, f) for f in ("stackable", "starts_at", "ends_at", "weekdays", "status")},
+        "time_windows": list(p.time_windows or []),
+    }
+
+
+@router.get(
+    "/promotions",
+    auth=access(Perm.PROMOTIONS_VIEW),
+    response={200: list[PromotionOut], **READ_ERRORS},
+)
+def list_promotions(
+    request: HttpRequest, status: str | None = None, kind: str | None = None
+) -> list[dict[str, Any]]:
+    qs = selectors.promotions(_scope(request)).order_by("-starts_at", "pk")
+    if status:
+        qs = qs.filter(status=status[:10])
+    if kind:
+        qs = qs.filter(kind=kind[:20])
+    return [_promotion_out(p) for p in qs[:500]]
+
+
+@router.post(
+    "/promotions", auth=access(Perm.PROMOTIONS_MANAGE), response={200: PromotionOut, **WRITE_ERRORS}
+)
+def create_promotion(request: HttpRequest, body: PromotionIn) -> dict[str, Any]:
+    data = body.model_dump()
+    if data["starts_at"] is None:
+        data["starts_at"] = clock.now()
+    code = data.pop("code")
+    return _promotion_out(services.create_promotion(_brand(request), code=code, **data))
+
+
+@router.get(
+    "/promotions/{promotion_id}",
+    auth=access(Perm.PROMOTIONS_VIEW),
+    response={200: PromotionOut, **READ_ERRORS},
+)
+def get_promotion(request: HttpRequest, promotion_id: int) -> dict[str, Any]:
+    return _promotion_out(selectors.promotion_in_scope(_scope(request), promotion_id))
+
+
+@router.patch(
+    "/promotions/{promotion_id}",
+    auth=access(Perm.PROMOTIONS_MANAGE),
+    response={200: PromotionOut, **WRITE_ERRORS},
+)
+def update_promotion(
+    request: HttpRequest, promotion_id: int, body: PromotionPatch
+) -> dict[str, Any]:
+    promo = selectors.promotion_in_scope(_scope(request), promotion_id)
+    changes = body.model_dump(exclude_unset=True)
+    changes = {k: v for k, v in changes.items() if v is not None or k == "ends_at"}
+    return _promotion_out(services.update_promotion(promo, **changes))
+
+
+def price(request: HttpRequest, body: PriceCartIn) -> Any:
+    brand = _brand(request)
+    store = _store(request, body.store_id)
+    if store is not None:
+        brand = store.brand
+    at = clock.now()
+    coupon_defs = coupons.resolve_coupons(
+        brand.pk, body.coupon_codes, channel=body.channel, member_id=body.member_id, at=at
+    )
+    cart = selectors.build_cart(
+        brand.pk,
+        [(ln.sku_id, ln.quantity) for ln in body.lines],
+        channel=body.channel,
+        store=store,
+        at=at,
+        member_id=body.member_id,
+        coupons=coupon_defs,
+    )
+    return price_cart(cart, selectors.active_promotions(brand.pk, at))
+
+
+@router.post(
+    "/price-cart",
+    auth=access(Perm.PROMOTIONS_PRICE_CART),
+    response={200: PriceCartOut, **WRITE_ERRORS},
+)
+def price_cart_preview(request: HttpRequest, body: PriceCartIn) -> dict[str, Any]:
+    """Price a cart preview: nothing is reserved or recorded."""
+    result = price(request, body)
+    return {**result.__dict__, "explanation": result.explanation}
+
+
+@router.get(
+    "/coupon-templates",
+    auth=access(Perm.PROMOTIONS_VIEW),
+    response={200: list[TemplateOut], **READ_ERRORS},
+)
+def list_templates(request: HttpRequest) -> list[CouponTemplate]:
+    ids = selectors.brand_ids(_scope(request))
+    return list(CouponTemplate.objects.filter(brand_id__in=ids).order_by("-valid_from", "pk")[:500])
+
+
+@router.post(
+    "/coupon-templates",
+    auth=access(Perm.PROMOTIONS_MANAGE),
+    response={200: TemplateOut, **WRITE_ERRORS},
+)
+def create_template(request: HttpRequest, body: TemplateIn) -> CouponTemplate:
+    data = body.model_dump()
+    return coupons.create_template(
+        _brand(request),
+        code=data.pop("code"),
+        kind=data.pop("kind"),
+        params=data.pop("params"),
+        **data,
+    )
+
+
+@router.post(
+    "/coupon-templates/{template_id}/issue",
+    auth=access(Perm.PROMOTIONS_MANAGE),
+    response={200: IssueOut, **WRITE_ERRORS},
+)
+def issue_coupons(request: HttpRequest, template_id: int, body: IssueIn) -> dict[str, Any]:
+    ids = selectors.brand_ids(_scope(request))
+    tpl = (
+        CouponTemplate.objects.filter(pk=template_id, brand_id__in=ids).first()
+        if 0 < template_id < 2**62
+        else None
+    )
+    if tpl is None:
+        raise NotFound(_("coupon template"))
+    member = None
+    if body.member_id is not None:
+        from omniretail.members.models import Member
+
+        member = Member.objects.filter(pk=body.member_id, brand_id=tpl.brand_id).first()
+        if member is None:
+            raise NotFound(_("member"))
+    return {"coupons": coupons.issue(tpl, body.count, member=member)}
+
+
+@router.post(
+    "/coupons/validate",
+    auth=access(Perm.PROMOTIONS_PRICE_CART),
+    response={200: CouponOut, **WRITE_ERRORS},
+)
+def validate_coupon(request: HttpRequest, body: ValidateIn) -> Any:
+    """Whether a code can be used now on this channel (by this member): 200 or a typed error."""
+    return coupons.validate(
+        _brand(request).pk, body.code, channel=body.channel, member_id=body.member_id
+    )

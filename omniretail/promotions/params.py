@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -187,3 +187,33 @@ def params_errors(exc: ValidationError) -> list[dict[str, str]]:
         {"field": ".".join(str(p) for p in e["loc"]) or "params", "message": e["msg"]}
         for e in exc.errors()
     ]
+
+
+class ScopeSpec(_Params):
+    """Scope rules as stored in ``Promotion.scope`` / ``CouponTemplate.scope``."""
+
+    channels: list[Literal["pos", "online", "marketplace"]] = []
+    store_ids: list[int] = []
+    region_ids: list[int] = []
+    category_ids: list[int] = []
+    brand_ids: list[int] = []
+    tags: list[str] = []
+    sku_ids: list[int] = []
+    member_tiers: list[str] = []
+    member_segments: list[str] = []
+    members_only: bool = False
+    exclude_sku_ids: list[int] = []
+    exclude_category_ids: list[int] = []
+    exclude_brand_ids: list[int] = []
+    exclude_tags: list[str] = []
+
+
+class WindowSpec(_Params):
+    start: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    end: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> WindowSpec:
+        if self.start == self.end:
+            raise ValueError("a time window must not be empty")
+        return self

@@ -125,5 +125,5 @@ def test_adding_coupon_never_raises_total_when_best_for_customer(data, extra):
     lines, coupons, is_member = data
     coupons = tuple(c for c in coupons if c.code != extra.code)
     before = _price(lines, coupons, is_member).total
-    after = _price(lines, coupons + (extra,), is_member).total
+    after = _price(lines, (*coupons, extra), is_member).total
     assert after <= before
