@@ -120,7 +120,7 @@ class Member(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["phone_index"], name="member_phone_index_idx"),
+            models.Index(fields=["brand", "phone_index"], name="member_brand_phone_idx"),
             models.Index(fields=["status", "last_activity_at"], name="member_activity_idx"),
             models.Index(fields=["status", "tier_review_on"], name="member_review_idx"),
         ]
