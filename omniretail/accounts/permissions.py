@@ -88,18 +88,27 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.HQ_ADMIN: frozenset(Perm),
     Role.REGIONAL_MANAGER: frozenset(
         _STORE_OPS
+        | _MEMBER_DESK
         | {Perm.ACCOUNTS_VIEW, Perm.AUDIT_VIEW, Perm.INVENTORY_APPROVE, Perm.DEVICES_MANAGE}
     ),
     Role.STORE_MANAGER: frozenset(
-        _STORE_OPS | {Perm.ACCOUNTS_VIEW, Perm.INVENTORY_APPROVE, Perm.DEVICES_MANAGE}
+        _STORE_OPS
+        | _MEMBER_DESK
+        | {Perm.ACCOUNTS_VIEW, Perm.INVENTORY_APPROVE, Perm.DEVICES_MANAGE}
+        | {Perm.MEMBERS_PII, Perm.MEMBERS_POINTS_ADJUST}
     ),
-    Role.CASHIER: frozenset(_VIEW_BASICS | {Perm.INVENTORY_RESERVE}),
+    Role.CASHIER: frozenset(
+        _VIEW_BASICS | {Perm.INVENTORY_RESERVE, Perm.MEMBERS_VIEW, Perm.MEMBERS_REGISTER}
+    ),
     Role.WAREHOUSE_CLERK: frozenset(_STORE_OPS),
-    Role.MARKETER: frozenset({Perm.ORG_VIEW, Perm.CATALOG_VIEW, Perm.CATALOG_PRICE}),
-    Role.FINANCE: frozenset(_VIEW_BASICS | {Perm.AUDIT_VIEW}),
-    Role.ANALYST: frozenset(_VIEW_BASICS),
+    Role.MARKETER: frozenset(
+        {Perm.ORG_VIEW, Perm.CATALOG_VIEW, Perm.CATALOG_PRICE, Perm.MEMBERS_VIEW}
+        | {Perm.PROMOTIONS_VIEW, Perm.PROMOTIONS_MANAGE, Perm.PROMOTIONS_PRICE_CART}
+    ),
+    Role.FINANCE: frozenset(_VIEW_BASICS | {Perm.AUDIT_VIEW, Perm.MEMBERS_VIEW}),
+    Role.ANALYST: frozenset(_VIEW_BASICS | {Perm.MEMBERS_VIEW}),
     Role.SUPPLIER: frozenset({Perm.CATALOG_VIEW}),
-    Role.CUSTOMER: frozenset(),
+    Role.CUSTOMER: frozenset({Perm.MEMBERS_SELF, Perm.PROMOTIONS_PRICE_CART}),
 }
 
 # Roles whose scope is the whole brand, a region, or a store/location.
