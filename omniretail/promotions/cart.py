@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from omniretail.core.money import ZERO
@@ -56,6 +57,19 @@ class Scope:
     exclude_category_ids: frozenset[int] = frozenset()
     exclude_brand_ids: frozenset[int] = frozenset()
     exclude_tags: frozenset[str] = frozenset()
+
+    @cached_property
+    def has_line_rules(self) -> bool:
+        return bool(
+            self.sku_ids
+            or self.category_ids
+            or self.brand_ids
+            or self.tags
+            or self.exclude_sku_ids
+            or self.exclude_category_ids
+            or self.exclude_brand_ids
+            or self.exclude_tags
+        )
 
     def covers_line(self, line: CartLine) -> bool:
         if line.sku_id in self.exclude_sku_ids or line.brand_id in self.exclude_brand_ids:
@@ -189,6 +203,7 @@ class AppliedPromotion:
     lines: dict[str, Decimal]  # line_id → fen-exact share of ``discount``
     message: str
     gifts: list[GiftLine] = field(default_factory=list)
+    outcome: Any = field(default=None, repr=False, compare=False)  # renders ``message`` late
 
 
 @dataclass(frozen=True)
@@ -198,7 +213,14 @@ class Skipped:
     coupon_code: str
     name: str
     reason: Reason
-    message: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        """Rendered on demand in the active language."""
+        from .rules.common import message
+
+        return message(self.reason, self.name, **self.values)
 
 
 @dataclass

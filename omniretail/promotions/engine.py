@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import combinations
+from typing import Any
 
 from django.utils import timezone
 
@@ -43,7 +44,7 @@ from .cart import (
 )
 from .params import ITEM_KINDS
 from .rules import RULES, Outcome, RuleInput
-from .rules.common import message, skipped
+from .rules.common import skipped
 
 MAX_COUPONS = 5
 
@@ -113,6 +114,57 @@ class _Pricer:
     def __init__(self, cart: Cart) -> None:
         self.cart = cart
         self.lines = canonical_lines(cart.lines)
+        self._covers: dict[int, list[int]] = {}
+        self._indexes: dict[str, dict[Any, set[int]]] = {}
+
+    def covered(self, scope: Scope) -> list[int]:
+        """Indexes of lines inside ``scope``, by set operations on per-cart indexes (cached:
+        scope matching does not depend on the pricing state)."""
+        hit = self._covers.get(id(scope))
+        if hit is None:
+            hit = self._match(scope)
+            self._covers[id(scope)] = hit
+        return hit
+
+    def _index(self, attr: str) -> dict[Any, set[int]]:
+        idx = self._indexes.get(attr)
+        if idx is None:
+            idx = {}
+            for i, ln in enumerate(self.lines):
+                values = getattr(ln, attr)
+                for v in values if isinstance(values, frozenset) else (values,):
+                    idx.setdefault(v, set()).add(i)
+            self._indexes[attr] = idx
+        return idx
+
+    def _any(self, attr: str, wanted: frozenset[Any]) -> set[int]:
+        idx = self._index(attr)
+        out: set[int] = set()
+        for v in wanted:
+            out |= idx.get(v, set())
+        return out
+
+    def _match(self, scope: Scope) -> list[int]:
+        if not scope.has_line_rules:
+            return list(range(len(self.lines)))
+        keep = set(range(len(self.lines)))
+        for attr, wanted in (
+            ("sku_id", scope.sku_ids),
+            ("category_ids", scope.category_ids),
+            ("brand_id", scope.brand_ids),
+            ("tags", scope.tags),
+        ):
+            if wanted:
+                keep &= self._any(attr, wanted)
+        for attr, unwanted in (
+            ("sku_id", scope.exclude_sku_ids),
+            ("category_ids", scope.exclude_category_ids),
+            ("brand_id", scope.exclude_brand_ids),
+            ("tags", scope.exclude_tags),
+        ):
+            if unwanted and keep:
+                keep -= self._any(attr, unwanted)
+        return sorted(keep)
 
     def fresh(self) -> _State:
         return _State([quantize(ln.amount) for ln in self.lines], [[] for _ in self.lines])
@@ -125,13 +177,11 @@ class _Pricer:
         bad = _cart_check(self.cart, promo.scope, promo.name)
         if bad is not None:
             return bad
+        nets, locked, touched = state.nets, state.locked, state.touched
         eligible = [
             i
-            for i, ln in enumerate(self.lines)
-            if state.nets[i] > 0
-            and i not in state.locked
-            and (stackable or i not in state.touched)
-            and promo.scope.covers_line(ln)
+            for i in self.covered(promo.scope)
+            if nets[i] > 0 and i not in locked and (stackable or i not in touched)
         ]
         if not eligible:
             return skipped(Reason.NO_ELIGIBLE_LINES, promo.name)
@@ -163,7 +213,8 @@ class _Pricer:
                 kind=promo.kind,
                 discount=outcome.total,
                 lines=shares,
-                message=outcome.message,
+                message="",
+                outcome=outcome,
                 gifts=list(outcome.gifts),
             )
         )
@@ -205,18 +256,17 @@ def price_cart(cart: Cart, promotions: Sequence[PromotionDef]) -> PricingResult:
                 if chosen is not None and m is chosen[0]:
                     continue
                 if o.applies and chosen is not None:
-                    reason = Reason.EXCLUSIVE_LOST
-                    text = message(reason, m.name, winner=chosen[0].name)
+                    reason, values = Reason.EXCLUSIVE_LOST, {"winner": chosen[0].name}
                 else:
-                    reason, text = o.reason, o.message
-                skipped_rows[f"P{m.id}"] = Skipped(f"P{m.id}", m.id, "", m.name, reason, text)
+                    reason, values = o.reason, o.values
+                skipped_rows[f"P{m.id}"] = Skipped(f"P{m.id}", m.id, "", m.name, reason, values)
             continue
         outcome = pricer.evaluate(state, promo, promo.stackable)
         if outcome.applies:
             pricer.apply(state, key, promo, outcome, promo.stackable)
         else:
             skipped_rows[key] = Skipped(
-                key, promo.id, "", promo.name, outcome.reason, outcome.message
+                key, promo.id, "", promo.name, outcome.reason, outcome.values
             )
 
     final = _best_with_coupons(pricer, state, cart.coupons, skipped_rows)
@@ -266,11 +316,10 @@ def _best_with_coupons(
             continue
         o = single.get(c.code)
         if o is not None and not o.applies:
-            reason, text = o.reason, o.message
+            reason, values = o.reason, o.values
         else:
-            reason = Reason.COUPON_NOT_BEST
-            text = message(reason, c.name)
-        skipped_rows[f"C{c.code}"] = Skipped(f"C{c.code}", None, c.code, c.name, reason, text)
+            reason, values = Reason.COUPON_NOT_BEST, {}
+        skipped_rows[f"C{c.code}"] = Skipped(f"C{c.code}", None, c.code, c.name, reason, values)
     if any(not c.stacks_with_promotions for c in chosen):
         winner = next(c.name for c in chosen if not c.stacks_with_promotions)
         for a in promo_state.applied:
@@ -280,7 +329,7 @@ def _best_with_coupons(
                 "",
                 a.name,
                 Reason.REPLACED_BY_COUPON,
-                message(Reason.REPLACED_BY_COUPON, a.name, winner=winner),
+                {"winner": winner},
             )
     return state
 
@@ -301,6 +350,9 @@ def _result(pricer: _Pricer, state: _State, skipped_rows: dict[str, Skipped]) ->
                 allocations=state.allocations[i],
             )
         )
+    for a in state.applied:
+        if a.outcome is not None:
+            a.message = a.outcome.message
     gifts: list[GiftLine] = [g for a in state.applied for g in a.gifts]
     list_total = sum((ln.list_amount for ln in lines), ZERO)
     total = state.total

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from omniretail.core.money import ZERO, allocate, format_cny, quantize
 
@@ -32,10 +33,23 @@ class RuleInput:
 
 @dataclass
 class Outcome:
+    """What a rule decided. The sentence is rendered only when asked for: most skipped
+    outcomes of a busy calendar are never shown, and translation is not free."""
+
     reason: Reason
-    message: str
+    name: str
     discounts: dict[int, Decimal] = field(default_factory=dict)
     gifts: list[GiftLine] = field(default_factory=list)
+    values: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        if self.reason != Reason.APPLIED:
+            return message(self.reason, self.name, **self.values)
+        total = self.total
+        if self.gifts and total <= 0:
+            return _("%(name)s: gift included") % {"name": self.name}
+        return _("%(name)s: %(amount)s off") % {"name": self.name, "amount": format_cny(total)}
 
     @property
     def total(self) -> Decimal:
@@ -70,39 +84,37 @@ def applied(name: str, discounts: dict[int, Decimal], gifts: Iterable[GiftLine] 
     total = sum(discounts.values(), ZERO)
     if total <= 0 and not gifts:
         return skipped(Reason.NO_BENEFIT, name)
-    if gifts and total <= 0:
-        text = _("%(name)s: gift included") % {"name": name}
-    else:
-        text = _("%(name)s: %(amount)s off") % {"name": name, "amount": format_cny(total)}
-    return Outcome(Reason.APPLIED, text, discounts, gifts)
+    return Outcome(Reason.APPLIED, name, discounts, gifts)
 
 
 def skipped(reason: Reason, name: str, **kw: Any) -> Outcome:
-    return Outcome(reason, message(reason, name, **kw))
+    return Outcome(reason, name, values=kw)
+
+
+_TEXTS: dict[Reason, str] = {
+    Reason.NOT_STARTED: gettext_noop("%(name)s: not started yet"),
+    Reason.ENDED: gettext_noop("%(name)s: has ended"),
+    Reason.OUTSIDE_HOURS: gettext_noop("%(name)s: not valid at this time of day"),
+    Reason.WRONG_CHANNEL: gettext_noop("%(name)s: not valid on this channel"),
+    Reason.WRONG_STORE: gettext_noop("%(name)s: not valid in this store"),
+    Reason.MEMBERS_ONLY: gettext_noop("%(name)s: members only"),
+    Reason.MEMBER_NOT_ELIGIBLE: gettext_noop("%(name)s: not for this member tier or segment"),
+    Reason.NO_ELIGIBLE_LINES: gettext_noop("%(name)s: no eligible items in the cart"),
+    Reason.BELOW_THRESHOLD: gettext_noop("%(name)s: spend %(missing)s more"),
+    Reason.BELOW_QUANTITY: gettext_noop("%(name)s: add %(missing)s more eligible item(s)"),
+    Reason.SOLD_OUT: gettext_noop("%(name)s: sold out"),
+    Reason.MEMBER_LIMIT: gettext_noop("%(name)s: purchase limit per member reached"),
+    Reason.NO_BENEFIT: gettext_noop("%(name)s: no saving on this cart"),
+    Reason.EXCLUSIVE_LOST: gettext_noop("%(name)s: not combined with %(winner)s"),
+    Reason.COUPON_NOT_BEST: gettext_noop("%(name)s: a better coupon combination was chosen"),
+    Reason.REPLACED_BY_COUPON: gettext_noop("%(name)s: replaced by coupon %(winner)s"),
+}
 
 
 def message(reason: Reason, name: str, **kw: Any) -> str:
     """The shopper-facing sentence for a reason (translated in the active language)."""
-    texts = {
-        Reason.NOT_STARTED: _("%(name)s: not started yet"),
-        Reason.ENDED: _("%(name)s: has ended"),
-        Reason.OUTSIDE_HOURS: _("%(name)s: not valid at this time of day"),
-        Reason.WRONG_CHANNEL: _("%(name)s: not valid on this channel"),
-        Reason.WRONG_STORE: _("%(name)s: not valid in this store"),
-        Reason.MEMBERS_ONLY: _("%(name)s: members only"),
-        Reason.MEMBER_NOT_ELIGIBLE: _("%(name)s: not for this member tier or segment"),
-        Reason.NO_ELIGIBLE_LINES: _("%(name)s: no eligible items in the cart"),
-        Reason.BELOW_THRESHOLD: _("%(name)s: spend %(missing)s more"),
-        Reason.BELOW_QUANTITY: _("%(name)s: add %(missing)s more eligible item(s)"),
-        Reason.SOLD_OUT: _("%(name)s: sold out"),
-        Reason.MEMBER_LIMIT: _("%(name)s: purchase limit per member reached"),
-        Reason.NO_BENEFIT: _("%(name)s: no saving on this cart"),
-        Reason.EXCLUSIVE_LOST: _("%(name)s: not combined with %(winner)s"),
-        Reason.COUPON_NOT_BEST: _("%(name)s: a better coupon combination was chosen"),
-        Reason.REPLACED_BY_COUPON: _("%(name)s: replaced by coupon %(winner)s"),
-    }
     values = {
         "name": name,
         **{k: format_cny(v) if isinstance(v, Decimal) else v for k, v in kw.items()},
     }
-    return texts.get(reason, "%(name)s") % values
+    return _(_TEXTS.get(reason, "%(name)s")) % values
