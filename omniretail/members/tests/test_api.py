@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from omniretail.accounts.permissions import ROLE_PERMISSIONS, Perm, Role
+from omniretail.accounts.permissions import Role
 from omniretail.core.models import AuditLog
 
 pytestmark = pytest.mark.django_db
@@ -14,13 +14,8 @@ def admin(make_user, api_as):
 
 
 @pytest.fixture
-def desk_cashier(monkeypatch, make_user, api_as):
-    """A cashier given the member-desk permissions (not yet granted in the shared role map)."""
-    monkeypatch.setitem(
-        ROLE_PERMISSIONS,
-        Role.CASHIER,
-        ROLE_PERMISSIONS[Role.CASHIER] | {Perm.MEMBERS_VIEW, Perm.MEMBERS_REGISTER},
-    )
+def desk_cashier(make_user, api_as):
+    """A cashier at the member desk: registers and looks up members, sees them masked."""
     return api_as(make_user("cashier", store="S2"))
 
 
@@ -117,10 +112,7 @@ def test_export_and_delete_are_audited_and_anonymise_when_privacy_officer_calls(
     assert admin.get(f"members/{member_id}/export").status_code == 409
 
 
-def test_me_endpoints_answer_404_when_user_has_no_linked_member(
-    monkeypatch, make_user, api_as, frozen_now
-):
-    monkeypatch.setitem(ROLE_PERMISSIONS, Role.CUSTOMER, frozenset({Perm.MEMBERS_SELF}))
+def test_me_endpoints_answer_404_when_user_has_no_linked_member(make_user, api_as, frozen_now):
     customer = make_user("customer")
     client = api_as(customer)
     assert client.get("members/me").status_code == 404
