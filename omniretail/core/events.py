@@ -14,6 +14,8 @@ import hashlib
 import hmac
 import json
 import logging
+import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -84,16 +86,36 @@ def publish(
         created_at=at,
         next_attempt_at=at,
     )
-    transaction.on_commit(_schedule_dispatch)
+    if not any(entry[1] is _schedule_dispatch for entry in connection.run_on_commit):
+        transaction.on_commit(_schedule_dispatch)  # once per transaction, however many events
     return event
 
 
+# Hot paths (a sale, a points accrual) publish an event per transaction; enqueueing a job for
+# each would add a write to the job queue per sale. Instead one delayed dispatch serves every
+# event committed within a short window: it runs after the window closes, so it sees them all.
+DISPATCH_WINDOW_S = 0.5
+_window_lock = threading.Lock()
+_window_until = 0.0
+
+
 def _schedule_dispatch() -> None:
+    global _window_until
+    from huey.contrib.djhuey import HUEY
+
     from .tasks import dispatch_outbox
 
     try:
-        dispatch_outbox()
-    except Exception:  # the periodic job retries; a queue hiccup must not fail the request
+        if HUEY.immediate:
+            dispatch_outbox()
+            return
+        with _window_lock:
+            now = time.monotonic()
+            if now < _window_until:
+                return
+            _window_until = now + DISPATCH_WINDOW_S
+        dispatch_outbox.schedule(delay=DISPATCH_WINDOW_S)
+    except Exception:  # the periodic tick retries; a queue hiccup must not fail the request
         log.exception("could not schedule outbox dispatch")
 
 

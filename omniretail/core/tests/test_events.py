@@ -180,3 +180,16 @@ def test_unreachable_webhook_fails_after_max_attempts(org, settings, frozen_now)
     delivery = WebhookDelivery.objects.get(event=event)
     assert delivery.status == OutboxStatus.FAILED
     assert delivery.last_error
+
+
+def test_one_dispatch_is_scheduled_per_transaction_however_many_events():
+    from django.db import connection
+
+    with transaction.atomic():
+        events.publish("test.happened", {"n": 1})
+        events.publish("test.happened", {"n": 2})
+        events.publish("test.happened", {"n": 3})
+        scheduled = [
+            entry for entry in connection.run_on_commit if entry[1] is events._schedule_dispatch
+        ]
+        assert len(scheduled) == 1
