@@ -133,7 +133,8 @@ def nth_item(inp: RuleInput) -> Outcome:
         return skipped(Reason.BELOW_QUANTITY, promo.name, missing=p.nth - best)
     discounts: dict[int, Decimal] = {}
     for g in groups:
-        discounts.update(_discount_positions(inp, g, p.nth, p.nth - 1, p.percent_off))
+        if len(g) > 1 or inp.lines[g[0]].quantity >= p.nth:
+            discounts.update(_discount_positions(inp, g, p.nth, p.nth - 1, p.percent_off))
     return applied(promo.name, discounts)
 
 
