@@ -99,6 +99,7 @@ def _mount() -> None:
     from omniretail.core.api import audit_router, events_router, org_router
     from omniretail.inventory.api import router as inventory_router
     from omniretail.members.api import router as members_router
+    from omniretail.orders.api import router as orders_router
     from omniretail.promotions.api import router as promotions_router
 
     api.add_router("/auth", auth_router)
@@ -110,6 +111,7 @@ def _mount() -> None:
     api.add_router("/inventory", inventory_router)
     api.add_router("/members", members_router)
     api.add_router("/promotions", promotions_router)
+    api.add_router("/orders", orders_router)
 
 
 _mount()

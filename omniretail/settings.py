@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "omniretail.inventory",
     "omniretail.members",
     "omniretail.promotions",
+    "omniretail.orders",
     "omniretail.web",
 ]
 

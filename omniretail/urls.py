@@ -13,5 +13,6 @@ urlpatterns = [
     path("inventory/", include("omniretail.inventory.urls")),
     path("members/", include("omniretail.members.urls")),
     path("promotions/", include("omniretail.promotions.urls")),
+    path("orders/", include("omniretail.orders.urls")),
     path("", include("omniretail.web.urls")),
 ]

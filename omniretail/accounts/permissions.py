@@ -66,6 +66,12 @@ class Perm(StrEnum):
     PROMOTIONS_VIEW = "promotions.view"
     PROMOTIONS_MANAGE = "promotions.manage"
     PROMOTIONS_PRICE_CART = "promotions.price_cart"
+    ORDERS_VIEW = "orders.view"
+    ORDERS_CREATE = "orders.create"
+    ORDERS_FULFIL = "orders.fulfil"
+    ORDERS_MANAGE = "orders.manage"
+    ORDERS_IMPORT = "orders.import"
+    ORDERS_SELF = "orders.self"
 
 
 _VIEW_BASICS = {
@@ -83,32 +89,39 @@ _STORE_OPS = _VIEW_BASICS | {
 }
 
 _MEMBER_DESK = {Perm.MEMBERS_VIEW, Perm.MEMBERS_REGISTER, Perm.MEMBERS_MANAGE}
+_ORDER_DESK = {Perm.ORDERS_VIEW, Perm.ORDERS_CREATE, Perm.ORDERS_FULFIL}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.HQ_ADMIN: frozenset(Perm),
     Role.REGIONAL_MANAGER: frozenset(
         _STORE_OPS
         | _MEMBER_DESK
+        | _ORDER_DESK
+        | {Perm.ORDERS_MANAGE}
         | {Perm.ACCOUNTS_VIEW, Perm.AUDIT_VIEW, Perm.INVENTORY_APPROVE, Perm.DEVICES_MANAGE}
     ),
     Role.STORE_MANAGER: frozenset(
         _STORE_OPS
         | _MEMBER_DESK
+        | _ORDER_DESK
+        | {Perm.ORDERS_MANAGE}
         | {Perm.ACCOUNTS_VIEW, Perm.INVENTORY_APPROVE, Perm.DEVICES_MANAGE}
         | {Perm.MEMBERS_PII, Perm.MEMBERS_POINTS_ADJUST}
     ),
     Role.CASHIER: frozenset(
-        _VIEW_BASICS | {Perm.INVENTORY_RESERVE, Perm.MEMBERS_VIEW, Perm.MEMBERS_REGISTER}
+        _VIEW_BASICS
+        | _ORDER_DESK
+        | {Perm.INVENTORY_RESERVE, Perm.MEMBERS_VIEW, Perm.MEMBERS_REGISTER}
     ),
-    Role.WAREHOUSE_CLERK: frozenset(_STORE_OPS),
+    Role.WAREHOUSE_CLERK: frozenset(_STORE_OPS | {Perm.ORDERS_VIEW, Perm.ORDERS_FULFIL}),
     Role.MARKETER: frozenset(
         {Perm.ORG_VIEW, Perm.CATALOG_VIEW, Perm.CATALOG_PRICE, Perm.MEMBERS_VIEW}
         | {Perm.PROMOTIONS_VIEW, Perm.PROMOTIONS_MANAGE, Perm.PROMOTIONS_PRICE_CART}
     ),
-    Role.FINANCE: frozenset(_VIEW_BASICS | {Perm.AUDIT_VIEW, Perm.MEMBERS_VIEW}),
-    Role.ANALYST: frozenset(_VIEW_BASICS | {Perm.MEMBERS_VIEW}),
+    Role.FINANCE: frozenset(_VIEW_BASICS | {Perm.AUDIT_VIEW, Perm.MEMBERS_VIEW, Perm.ORDERS_VIEW}),
+    Role.ANALYST: frozenset(_VIEW_BASICS | {Perm.MEMBERS_VIEW, Perm.ORDERS_VIEW}),
     Role.SUPPLIER: frozenset({Perm.CATALOG_VIEW}),
-    Role.CUSTOMER: frozenset({Perm.MEMBERS_SELF, Perm.PROMOTIONS_PRICE_CART}),
+    Role.CUSTOMER: frozenset({Perm.MEMBERS_SELF, Perm.PROMOTIONS_PRICE_CART, Perm.ORDERS_SELF}),
 }
 
 # Roles whose scope is the whole brand, a region, or a store/location.
