@@ -1,0 +1,158 @@
+"""One order model for every channel (POS, online, marketplace, phone, group).
+
+Money is integer fen (``MoneyField``); the order's totals are the sums of its lines, and each
+line's net is ``quantity × unit price − discount`` (kept by CHECK constraints and invariants).
+Status changes only through ``state.transition`` so each one leaves an ``OrderEvent`` and an
+outbox event.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from omniretail.core.models import Location, Store
+from omniretail.core.money import MoneyField
+
+
+class OrderChannel(models.TextChoices):
+    POS = "pos", _("In store (POS)")
+    ONLINE = "online", _("Online")
+    MARKETPLACE = "marketplace", _("Marketplace")
+    PHONE = "phone", _("Phone")
+    GROUP = "group", _("Group buying")
+
+
+class FulfilmentMode(models.TextChoices):
+    POS_CARRY_OUT = "pos_carry_out", _("Carry out at the till")
+    PICKUP = "pickup", _("Pick up in store")
+    SHIP = "ship", _("Ship")
+    DELIVERY = "delivery", _("Local delivery")
+
+
+class OrderStatus(models.TextChoices):
+    CREATED = "created", _("Created")
+    AWAITING_PAYMENT = "awaiting_payment", _("Awaiting payment")
+    PAID = "paid", _("Paid")
+    ALLOCATED = "allocated", _("Allocated")
+    PICKING = "picking", _("Picking")
+    READY_FOR_PICKUP = "ready_for_pickup", _("Ready for pickup")
+    OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
+    SHIPPED = "shipped", _("Shipped")
+    PARTIALLY_FULFILLED = "partially_fulfilled", _("Partially fulfilled")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+    REFUNDED = "refunded", _("Refunded")
+
+
+CLOSED_STATUSES = frozenset({OrderStatus.COMPLETED, OrderStatus.CANCELLED, OrderStatus.REFUNDED})
+
+
+class Order(models.Model):
+    number = models.CharField(_("number"), max_length=64, unique=True)
+    channel = models.CharField(_("channel"), max_length=20, choices=OrderChannel.choices)
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="orders")
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="orders", verbose_name=_("fulfilled from")
+    )
+    member_id = models.BigIntegerField(_("member"), null=True, blank=True)
+    fulfilment_mode = models.CharField(
+        _("fulfilment"), max_length=20, choices=FulfilmentMode.choices
+    )
+    status = models.CharField(
+        _("status"), max_length=24, choices=OrderStatus.choices, default=OrderStatus.CREATED
+    )
+    list_total = MoneyField(_("list total"), default=0)
+    discount_total = MoneyField(_("discount"), default=0)
+    total = MoneyField(_("total"), default=0)
+    external_order_id = models.CharField(_("external order id"), max_length=64, blank=True)
+    reference = models.CharField(_("client reference"), max_length=100, unique=True)
+    pickup_code = models.CharField(_("pickup code"), max_length=6, blank=True)
+    ready_at = models.DateTimeField(_("ready at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["store", "-created_at", "-id"], name="order_store_recent_idx"),
+            models.Index(fields=["status", "ready_at"], name="order_status_ready_idx"),
+            models.Index(fields=["store", "pickup_code"], name="order_pickup_code_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_order_id"],
+                condition=~Q(external_order_id=""),
+                name="order_external_id_unique_per_channel",
+            ),
+            models.CheckConstraint(
+                condition=Q(total__gte=0) & Q(discount_total__gte=0) & Q(list_total__gte=0),
+                name="order_totals_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in CLOSED_STATUSES
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    line_no = models.PositiveIntegerField(_("line"))
+    sku = models.ForeignKey("catalog.Sku", on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_price = MoneyField(_("unit list price"))
+    discount = MoneyField(_("discount"), default=0)
+    net = MoneyField(_("net"))
+    # promotion key ("P12", "Cxyz") → fen-exact share of this line's discount, as strings
+    allocations = models.JSONField(_("discount allocation"), default=dict, blank=True)
+    # Tobacco ordered online: a reservation for purchase at the counter, never sold online.
+    in_store_purchase = models.BooleanField(_("in-store purchase only"), default=False)
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        ordering = ["order", "line_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "line_no"], name="order_line_no_unique"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_line_qty_positive"),
+            models.CheckConstraint(
+                condition=Q(discount__gte=0) & Q(net__gte=0) & Q(unit_price__gte=0),
+                name="order_line_amounts_not_negative",
+            ),
+        ]
+
+    @property
+    def reservation_reference(self) -> str:
+        return f"{self.order.number}:{self.line_no}"
+
+    @property
+    def sale_reference(self) -> str:
+        return f"order:{self.order.number}:{self.line_no}"
+
+
+class OrderEvent(models.Model):
+    """The order's timeline: who did what, when, from which device."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("event"), max_length=40)
+    from_status = models.CharField(_("from"), max_length=24, blank=True)
+    to_status = models.CharField(_("to"), max_length=24, blank=True)
+    at = models.DateTimeField(_("at"))
+    user_id = models.BigIntegerField(null=True, blank=True)
+    actor_label = models.CharField(_("by"), max_length=150)
+    device = models.CharField(_("device"), max_length=100, blank=True)
+    ip_address = models.CharField(_("IP address"), max_length=45, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")
+        ordering = ["at", "id"]

@@ -1,0 +1,22 @@
+"""Stable error codes of the orders domain (clients branch on these, people read the message)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class OrderError(StrEnum):
+    INVALID_TRANSITION = "order_invalid_transition"
+    NOT_SELLABLE = "order_sku_not_sellable"
+    EMPTY_ORDER = "order_empty"
+    INVALID_LINE = "order_invalid_line"
+    UNKNOWN_SKU = "order_unknown_sku"
+    UNKNOWN_STORE = "order_unknown_store"
+    UNKNOWN_LOCATION = "order_unknown_location"
+    UNKNOWN_CHANNEL = "order_unknown_channel"
+    INVALID_FULFILMENT = "order_invalid_fulfilment"
+    REFERENCE_REUSED = "order_reference_reused"
+    ORDER_NOT_FOUND = "order_not_found"
+    PICKUP_CODE_INVALID = "order_pickup_code_invalid"
+    PICKUP_NOT_READY = "order_pickup_not_ready"
+    DUPLICATE_EXTERNAL_ID = "order_duplicate_external_id"

@@ -1,0 +1,56 @@
+"""Order invariants checked by ``omniretail check-invariants`` (and after every DB test)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.db.models import Count, Sum
+
+from omniretail.core.integrity import invariant
+from omniretail.core.money import to_fen
+from omniretail.inventory.models import Movement, Reservation, ReservationStatus
+
+from .models import CLOSED_STATUSES, FulfilmentMode, Order, OrderLine
+from .models import OrderStatus as S
+
+
+@invariant("orders.total_is_sum_of_lines")
+def total_is_sum_of_lines() -> Iterator[str]:
+    rows = Order.objects.annotate(
+        nets=Sum("lines__net"), discounts=Sum("lines__discount"), n=Count("lines")
+    ).values_list("number", "total", "discount_total", "nets", "discounts", "n")
+    for number, total, discount, nets, discounts, n in rows.iterator(chunk_size=2000):
+        if n == 0:
+            yield f"order {number}: no lines"
+            continue
+        # Sum over a MoneyField comes back as Decimal yuan, like the field itself.
+        if to_fen(total) != to_fen(nets or 0):
+            yield f"order {number}: total {total} ≠ sum of line nets {nets}"
+        if to_fen(discount) != to_fen(discounts or 0):
+            yield f"order {number}: discount {discount} ≠ sum of line discounts"
+
+
+@invariant("orders.line_net_is_qty_times_price_minus_discount")
+def line_net() -> Iterator[str]:
+    for line in OrderLine.objects.select_related("order").iterator(chunk_size=2000):
+        expected = line.quantity * line.unit_price - line.discount
+        if line.net != expected or line.net < 0:
+            yield f"order {line.order.number} line {line.line_no}: net {line.net} ≠ {expected}"
+
+
+@invariant("orders.open_remote_lines_hold_stock")
+def open_remote_lines_hold_stock() -> Iterator[str]:
+    """Every line of an open non-till order is held (active reservation) or already sold."""
+    lines = (
+        OrderLine.objects.select_related("order")
+        .exclude(order__status__in=CLOSED_STATUSES)
+        .exclude(order__fulfilment_mode=FulfilmentMode.POS_CARRY_OUT)
+        .exclude(order__status=S.CREATED)
+    )
+    for line in lines.iterator(chunk_size=2000):
+        held = Reservation.objects.filter(
+            reference=line.reservation_reference,
+            status__in=[ReservationStatus.ACTIVE, ReservationStatus.FULFILLED],
+        ).exists()
+        if not held and not Movement.objects.filter(reference=line.sale_reference).exists():
+            yield f"order {line.order.number} line {line.line_no}: neither reserved nor sold"

@@ -1,0 +1,357 @@
+"""Order writes: place an order (price, check, reserve, all in one transaction) and move it
+through its life with the stock effects each step implies.
+
+Stock rule: a non-POS order holds a reservation per line from placement until the goods leave
+(pickup at the counter, shipped, out for delivery), when the reservation becomes a sale;
+cancellation releases what is still held. A POS carry-out order sells on payment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from omniretail.catalog.models import Sku
+from omniretail.catalog.restrictions import check_sellable
+from omniretail.core import clock, ids
+from omniretail.core.errors import Conflict, NotFound, ValidationFailed
+from omniretail.core.models import Location, LocationKind, Store
+from omniretail.inventory import services as inventory
+from omniretail.inventory.models import Channel as StockChannel
+from omniretail.inventory.models import Reservation, ReservationStatus
+from omniretail.promotions import engine, selectors
+from omniretail.promotions import services as promotion_services
+
+from . import pickup, state
+from .errors import OrderError
+from .models import FulfilmentMode, Order, OrderChannel, OrderLine
+from .models import OrderStatus as S
+
+MAX_LINES = 200
+MAX_QUANTITY = 10_000
+
+# Catalog rules and prices know three channels; phone and group orders are sold remotely.
+CATALOG_CHANNEL = {
+    OrderChannel.POS: "pos",
+    OrderChannel.ONLINE: "online",
+    OrderChannel.MARKETPLACE: "marketplace",
+    OrderChannel.PHONE: "online",
+    OrderChannel.GROUP: "online",
+}
+STOCK_CHANNEL = {
+    OrderChannel.POS: StockChannel.WALK_IN,
+    OrderChannel.MARKETPLACE: StockChannel.MARKETPLACE,
+}
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    sku_id: int
+    quantity: int
+
+
+def reservation_hold() -> dt.timedelta:
+    """Held longer than a pickup may wait, so the unclaimed-pickup job (not expiry) decides."""
+    days = int(getattr(settings, "ORDERS_RESERVATION_HOLD_DAYS", 0)) or (
+        pickup.unclaimed_days() + 4
+    )
+    return dt.timedelta(days=days)
+
+
+def _prefix(store: Store, channel: str) -> str:
+    cleaned = re.sub(r"[^A-Z0-9_]", "", store.code.upper())[:40]
+    return cleaned or channel.upper()
+
+
+def _default_location(store: Store) -> Location:
+    loc = (
+        Location.objects.filter(store=store, kind=LocationKind.STORE_FLOOR).order_by("pk").first()
+        or Location.objects.filter(store=store).order_by("pk").first()
+    )
+    if loc is None:
+        raise ValidationFailed(OrderError.UNKNOWN_LOCATION, _("The store has no stock location."))
+    return loc
+
+
+def _validate(channel: str, mode: str, lines: Sequence[LineRequest]) -> None:
+    if channel not in OrderChannel.values:
+        raise ValidationFailed(OrderError.UNKNOWN_CHANNEL, _("Unknown channel."))
+    if mode not in FulfilmentMode.values:
+        raise ValidationFailed(OrderError.INVALID_FULFILMENT, _("Unknown fulfilment mode."))
+    if (channel == OrderChannel.POS) != (mode == FulfilmentMode.POS_CARRY_OUT):
+        raise ValidationFailed(
+            OrderError.INVALID_FULFILMENT,
+            _("Carry-out is the fulfilment of till orders, and only of them."),
+        )
+    if not lines:
+        raise ValidationFailed(OrderError.EMPTY_ORDER, _("An order needs at least one line."))
+    if len(lines) > MAX_LINES:
+        raise ValidationFailed(OrderError.INVALID_LINE, _("Too many lines in one order."))
+    for line in lines:
+        if not 1 <= line.quantity <= MAX_QUANTITY:
+            raise ValidationFailed(
+                OrderError.INVALID_LINE,
+                _("Quantities must be between 1 and %(max)s.") % {"max": MAX_QUANTITY},
+                {"sku_id": line.sku_id},
+            )
+
+
+def _sellability(store: Store, channel: str, mode: str, sku_ids: list[int]) -> dict[int, bool]:
+    """SKU id → True when it may only be bought at the counter (reserved for pickup).
+
+    What ``check_sellable`` refuses on this channel is refused, unless the rule still allows
+    showing it (tobacco: "in-store purchase") and the order is a pickup at a store where the
+    till may sell it — then the line is a reservation, paid for at the counter."""
+    skus = {
+        s.pk: s
+        for s in Sku.objects.select_related("product", "product__category").filter(
+            pk__in=sku_ids, product__brand_id=store.brand_id
+        )
+    }
+    missing = sorted(set(sku_ids) - set(skus))
+    if missing:
+        raise ValidationFailed(
+            OrderError.UNKNOWN_SKU,
+            _("Unknown SKUs: %(ids)s") % {"ids": ", ".join(map(str, missing[:20]))},
+            {"sku_ids": missing[:100]},
+        )
+    in_store: dict[int, bool] = {}
+    for sku_id, sku in skus.items():
+        verdict = check_sellable(sku, CATALOG_CHANNEL[channel])
+        if verdict.sellable:
+            in_store[sku_id] = False
+            continue
+        if (
+            mode == FulfilmentMode.PICKUP
+            and verdict.display_allowed
+            and "not_active" not in verdict.codes
+            and check_sellable(sku, "pos").sellable
+        ):
+            in_store[sku_id] = True
+            continue
+        hint = (
+            _("It can be reserved for purchase in store: choose pickup.")
+            if verdict.display_allowed and "not_active" not in verdict.codes
+            else ""
+        )
+        raise ValidationFailed(
+            OrderError.NOT_SELLABLE,
+            _("%(sku)s cannot be sold on this channel: %(reasons)s %(hint)s")
+            % {"sku": sku.code, "reasons": " ".join(verdict.reasons), "hint": hint},
+            {"sku_id": sku_id, "codes": verdict.codes, "in_store_purchase": bool(hint)},
+        )
+    return in_store
+
+
+def place_order(
+    *,
+    store: Store,
+    channel: str,
+    fulfilment_mode: str,
+    lines: Sequence[LineRequest],
+    reference: str,
+    member_id: int | None = None,
+    location: Location | None = None,
+    external_order_id: str = "",
+) -> Order:
+    """Create a priced order in one transaction, idempotent on ``reference``.
+
+    Lines are checked for sellability on the channel, priced at list price, discounted by the
+    brand's active promotions (the engine's per-line allocation is stored on each line and as
+    ``AppliedDiscount`` rows), and — except at the till — reserved at the fulfilling location.
+    Any failure leaves nothing behind."""
+    existing = Order.objects.filter(reference=reference).first()
+    if existing is not None:
+        return _same_request(existing, store, channel)
+    _validate(channel, fulfilment_mode, lines)
+    location = location or _default_location(store)
+    if location.store_id != store.pk:
+        raise ValidationFailed(
+            OrderError.UNKNOWN_LOCATION, _("The location does not belong to the store.")
+        )
+    merged: dict[int, int] = {}
+    for line in lines:
+        merged[line.sku_id] = merged.get(line.sku_id, 0) + line.quantity
+    items = list(merged.items())
+    in_store = _sellability(store, channel, fulfilment_mode, list(merged))
+    now = clock.now()
+    cart = selectors.build_cart(
+        store.brand_id,
+        items,
+        channel=CATALOG_CHANNEL[channel],
+        store=store,
+        at=now,
+        member_id=member_id,
+    )
+    result = engine.price_cart(cart, selectors.active_promotions(store.brand_id, now))
+    try:
+        with transaction.atomic():
+            order = Order.objects.create(
+                number=ids.next_document_number(_prefix(store, channel)),
+                channel=channel,
+                store=store,
+                location=location,
+                member_id=member_id,
+                fulfilment_mode=fulfilment_mode,
+                status=S.CREATED,
+                list_total=result.list_total,
+                discount_total=result.discount_total,
+                total=result.total,
+                external_order_id=external_order_id,
+                reference=reference,
+                pickup_code=(
+                    pickup.new_code(store) if fulfilment_mode == FulfilmentMode.PICKUP else ""
+                ),
+                created_at=now,
+                updated_at=now,
+            )
+            order_lines = [
+                OrderLine(
+                    order=order,
+                    line_no=n,
+                    sku_id=r.sku_id,
+                    quantity=r.quantity,
+                    unit_price=r.unit_price,
+                    discount=r.discount,
+                    net=r.net_amount,
+                    allocations={a.key: str(a.amount) for a in r.allocations if a.amount},
+                    in_store_purchase=in_store[r.sku_id],
+                )
+                for n, r in enumerate(result.lines, start=1)
+            ]
+            OrderLine.objects.bulk_create(order_lines)
+            state.record_event(
+                order,
+                "created",
+                to_status=S.CREATED,
+                data={"reference": reference, "explanation": result.explanation[:20]},
+            )
+            if result.applied:
+                promotion_services.record_applied_promotions(store.brand, order.number, result)
+            if fulfilment_mode != FulfilmentMode.POS_CARRY_OUT:
+                hold = reservation_hold()
+                for line in order_lines:
+                    inventory.reserve(
+                        sku_id=line.sku_id,
+                        location_id=location.pk,
+                        quantity=line.quantity,
+                        reference=line.reservation_reference,
+                        channel=STOCK_CHANNEL.get(channel, StockChannel.ONLINE),
+                        hold=hold,
+                    )
+            state.transition(order, S.AWAITING_PAYMENT)
+    except IntegrityError:
+        existing = Order.objects.filter(reference=reference).first()
+        if existing is None:
+            raise
+        return _same_request(existing, store, channel)
+    return order
+
+
+def _same_request(order: Order, store: Store, channel: str) -> Order:
+    if (order.store_id, order.channel) != (store.pk, channel):
+        raise Conflict(
+            OrderError.REFERENCE_REUSED,
+            _("This reference already names another order."),
+            {"reference": order.reference},
+        )
+    return order
+
+
+def _sell_lines(order: Order) -> None:
+    """Turn each line into a sale (from its reservation when it holds one). Idempotent:
+    inventory replays a sale whose reference it has seen."""
+    for line in order.lines.select_related("order").order_by("line_no"):
+        held = Reservation.objects.filter(
+            reference=line.reservation_reference, status=ReservationStatus.ACTIVE
+        ).exists()
+        inventory.sell(
+            sku_id=line.sku_id,
+            location_id=order.location_id,
+            quantity=line.quantity,
+            reference=line.sale_reference,
+            reservation_reference=line.reservation_reference if held else None,
+        )
+
+
+def _release_lines(order: Order) -> None:
+    refs = [f"{order.number}:{n}" for n in order.lines.values_list("line_no", flat=True)]
+    for ref in Reservation.objects.filter(
+        reference__in=refs, status=ReservationStatus.ACTIVE
+    ).values_list("reference", flat=True):
+        inventory.release(ref)
+
+
+def get_order(order_id: int, store_ids: frozenset[int] | set[int] | None = None) -> Order:
+    qs = Order.objects.select_related("store", "location")
+    if store_ids is not None:
+        qs = qs.filter(store_id__in=store_ids)
+    order = qs.filter(pk=order_id).first() if 0 < order_id < 2**62 else None
+    if order is None:
+        raise NotFound(_("order"), code=OrderError.ORDER_NOT_FOUND)
+    return order
+
+
+@transaction.atomic
+def mark_paid(order: Order, *, note: str = "") -> Order:
+    """Payment recorded (matching payments to totals is the payments issue's job). A till
+    carry-out sells and completes at once: the goods leave with the customer."""
+    state.transition(order, S.PAID, note=note)
+    if order.fulfilment_mode == FulfilmentMode.POS_CARRY_OUT:
+        _sell_lines(order)
+        state.transition(order, S.COMPLETED)
+    return order
+
+
+def allocate(order: Order) -> Order:
+    return state.transition(order, S.ALLOCATED)
+
+
+def start_picking(order: Order) -> Order:
+    return state.transition(order, S.PICKING)
+
+
+@transaction.atomic
+def dispatch(order: Order, target: str) -> Order:
+    """Goods leave the store (shipped or out for delivery): reservations become sales."""
+    expected = {
+        FulfilmentMode.SHIP: S.SHIPPED,
+        FulfilmentMode.DELIVERY: S.OUT_FOR_DELIVERY,
+    }.get(order.fulfilment_mode)  # type: ignore[call-overload]
+    if target != expected:
+        raise ValidationFailed(
+            OrderError.INVALID_FULFILMENT,
+            _("This order is not fulfilled that way."),
+            {"fulfilment_mode": order.fulfilment_mode, "to": target},
+        )
+    state.transition(order, target)
+    _sell_lines(order)
+    return order
+
+
+@transaction.atomic
+def complete(order: Order, *, note: str = "") -> Order:
+    """Close a fulfilled order; a pickup is completed through ``pickup.verify_pickup``."""
+    current = Order.objects.values_list("status", flat=True).get(pk=order.pk)
+    if current == S.READY_FOR_PICKUP:
+        _sell_lines(order)
+    return state.transition(order, S.COMPLETED, note=note)
+
+
+@transaction.atomic
+def cancel(order: Order, *, reason: str = "") -> Order:
+    """Cancel and give back every unit still held for the order."""
+    state.transition(order, S.CANCELLED, note=reason)
+    _release_lines(order)
+    return order
+
+
+def refund(order: Order, *, reason: str = "") -> Order:
+    """Status only: the money side belongs to payments, returned goods to customer returns."""
+    return state.transition(order, S.REFUNDED, note=reason)
