@@ -1,3 +1,173 @@
+"""Orders JSON API under /api/v1/orders/. Thin: parse, check scope, call a service.
+
+Orders of stores outside the caller's scope answer 404 exactly like unknown ones.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router
 
+from omniretail.accounts.access import access
+from omniretail.accounts.permissions import Perm
+from omniretail.core.errors import NotFound
+from omniretail.core.models import Location, Store
+from omniretail.core.pagination import keyset_page
+from omniretail.core.schemas import READ_ERRORS, WRITE_ERRORS
+
+from . import pickup, services
+from .errors import OrderError
+from .models import Order, OrderStatus
+from .schemas import NoteIn, OrderIn, OrderOut, OrderPage, PickupIn
+
 router = Router(tags=["orders"])
+
+
+def _stores(request: HttpRequest) -> frozenset[int]:
+    return request.scope.store_ids  # type: ignore[attr-defined,no-any-return]
+
+
+def _store(request: HttpRequest, store_id: int) -> Store:
+    store = Store.objects.filter(pk=store_id).first() if store_id in _stores(request) else None
+    if store is None:
+        raise NotFound(_("store"), code=OrderError.UNKNOWN_STORE)
+    return store
+
+
+def _order(request: HttpRequest, order_id: int) -> Order:
+    return services.get_order(order_id, _stores(request))
+
+
+@router.post("/", auth=access(Perm.ORDERS_CREATE), response={200: OrderOut, **WRITE_ERRORS})
+def create_order(request: HttpRequest, body: OrderIn) -> Order:
+    store = _store(request, body.store_id)
+    location = None
+    if body.location_id is not None:
+        location = Location.objects.filter(pk=body.location_id, store=store).first()
+        if location is None:
+            raise NotFound(_("location"), code=OrderError.UNKNOWN_LOCATION)
+    order = services.place_order(
+        store=store,
+        channel=body.channel,
+        fulfilment_mode=body.fulfilment_mode,
+        lines=[services.LineRequest(ln.sku_id, ln.quantity) for ln in body.lines],
+        reference=body.reference,
+        member_id=body.member_id,
+        location=location,
+    )
+    return _order(request, order.pk)
+
+
+@router.get("/", auth=access(Perm.ORDERS_VIEW), response={200: OrderPage, **READ_ERRORS})
+def list_orders(
+    request: HttpRequest,
+    store_id: int | None = None,
+    status: OrderStatus | None = None,
+    channel: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> dict[str, Any]:
+    qs = Order.objects.select_related("store").filter(store_id__in=_stores(request))
+    if store_id is not None:
+        qs = qs.filter(store_id=store_id)
+    if status:
+        qs = qs.filter(status=status)
+    if channel:
+        qs = qs.filter(channel=channel[:20])
+    rows, next_cursor = keyset_page(
+        qs, ["-created_at", "-pk"], cursor=cursor, limit=limit, tag="orders"
+    )
+    return {"items": rows, "next_cursor": next_cursor}
+
+
+@router.get("/{order_id}", auth=access(Perm.ORDERS_VIEW), response={200: OrderOut, **READ_ERRORS})
+def get_order(request: HttpRequest, order_id: int) -> Order:
+    return _order(request, order_id)
+
+
+def _act(request: HttpRequest, order_id: int, action: Any, *args: Any, **kw: Any) -> Order:
+    order = _order(request, order_id)
+    action(order, *args, **kw)
+    return _order(request, order_id)
+
+
+@router.post(
+    "/{order_id}/pay", auth=access(Perm.ORDERS_CREATE), response={200: OrderOut, **WRITE_ERRORS}
+)
+def pay(request: HttpRequest, order_id: int) -> Order:
+    """Payment taken (the payments issue will check amounts against the total)."""
+    return _act(request, order_id, services.mark_paid)
+
+
+@router.post(
+    "/{order_id}/allocate",
+    auth=access(Perm.ORDERS_FULFIL),
+    response={200: OrderOut, **WRITE_ERRORS},
+)
+def allocate(request: HttpRequest, order_id: int) -> Order:
+    return _act(request, order_id, services.allocate)
+
+
+@router.post(
+    "/{order_id}/pick", auth=access(Perm.ORDERS_FULFIL), response={200: OrderOut, **WRITE_ERRORS}
+)
+def pick(request: HttpRequest, order_id: int) -> Order:
+    return _act(request, order_id, services.start_picking)
+
+
+@router.post(
+    "/{order_id}/ready",
+    auth=access(Perm.ORDERS_FULFIL),
+    response={200: OrderOut, **WRITE_ERRORS},
+)
+def ready(request: HttpRequest, order_id: int) -> Order:
+    return _act(request, order_id, pickup.mark_ready)
+
+
+@router.post(
+    "/{order_id}/ship", auth=access(Perm.ORDERS_FULFIL), response={200: OrderOut, **WRITE_ERRORS}
+)
+def ship(request: HttpRequest, order_id: int) -> Order:
+    return _act(request, order_id, services.dispatch, OrderStatus.SHIPPED)
+
+
+@router.post(
+    "/{order_id}/deliver",
+    auth=access(Perm.ORDERS_FULFIL),
+    response={200: OrderOut, **WRITE_ERRORS},
+)
+def deliver(request: HttpRequest, order_id: int) -> Order:
+    return _act(request, order_id, services.dispatch, OrderStatus.OUT_FOR_DELIVERY)
+
+
+@router.post(
+    "/{order_id}/complete",
+    auth=access(Perm.ORDERS_FULFIL),
+    response={200: OrderOut, **WRITE_ERRORS},
+)
+def complete(request: HttpRequest, order_id: int) -> Order:
+    return _act(request, order_id, services.complete)
+
+
+@router.post(
+    "/{order_id}/cancel",
+    auth=access(Perm.ORDERS_MANAGE),
+    response={200: OrderOut, **WRITE_ERRORS},
+)
+def cancel(request: HttpRequest, order_id: int, body: NoteIn) -> Order:
+    return _act(request, order_id, services.cancel, reason=body.note)
+
+
+@router.post(
+    "/pickup/verify",
+    auth=access(Perm.ORDERS_FULFIL),
+    response={200: OrderOut, **WRITE_ERRORS},
+)
+def verify_pickup(request: HttpRequest, body: PickupIn) -> Order:
+    """Counter check: the 6-digit code or the scanned QR payload of a ready order."""
+    store = _store(request, body.store_id)
+    order = pickup.verify_pickup(store, body.code)
+    return _order(request, order.pk)
