@@ -403,13 +403,21 @@ def seed_catalog(ctx: SeedContext) -> None:
     rows = build_rows(ctx.rng, count)
     task = ctx.track("catalog: SKUs", count)
     load_rows(brand, rows, progress=lambda done: ctx.progress.update(task, completed=done))
+    from omniretail.core.maintenance import refresh_statistics
+
     from .models import Sku
 
+    # Fresh bulk-loaded tables have no planner statistics; PostgreSQL then planned the updates
+    # below as nested loops over "empty" tables and took minutes.
+    refresh_statistics()
     # Perishables track batches and expiry (the inventory seed plants lots for these).
     for code, days in (("BEER", 365), ("DRINK", 365), ("SNACK", 270), ("GIFTBOX", 90)):
-        Sku.objects.filter(product__brand=brand, product__category__code=code).update(
-            tracks_batches=True, shelf_life_days=days
+        ids = list(
+            Sku.objects.filter(product__brand=brand, product__category__code=code).values_list(
+                "pk", flat=True
+            )
         )
+        Sku.objects.filter(pk__in=ids).update(tracks_batches=True, shelf_life_days=days)
     skus = list(Sku.objects.filter(product__brand=brand).order_by("pk"))
     ctx.objects["skus"] = [s for s in skus if s.status == "active"]
     moutai = next(r for r in rows if r["brand_code"] == "MOUTAI")
