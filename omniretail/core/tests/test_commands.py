@@ -15,9 +15,9 @@ from omniretail.core.models import Brand, Store
 @pytest.mark.django_db(transaction=True)
 def test_seed_is_deterministic_and_passes_invariants(settings, tmp_path):
     settings.DATA_DIR = tmp_path
-    call_command("seed", seed=7, quiet=True)
+    call_command("seed", seed=7, scale=0.05, quiet=True)
     first = list(Store.objects.order_by("code").values_list("code", "latitude", "fulfils_online"))
-    call_command("seed", seed=7, quiet=True, flush=True)
+    call_command("seed", seed=7, scale=0.05, quiet=True, flush=True)
     second = list(Store.objects.order_by("code").values_list("code", "latitude", "fulfils_online"))
     assert first == second
     assert json.loads((tmp_path / "seed-truth.json").read_text())["org"]["stores"] == 12
