@@ -1,5 +1,7 @@
 """Orders JSON API under /api/v1/orders/. Thin: parse, check scope, call a service.
 
+Fixed paths (``/import``) are declared before ``/{order_id}`` so they are not shadowed.
+
 Orders of stores outside the caller's scope answer 404 exactly like unknown ones.
 """
 
@@ -18,10 +20,10 @@ from omniretail.core.models import Location, Store
 from omniretail.core.pagination import keyset_page
 from omniretail.core.schemas import READ_ERRORS, WRITE_ERRORS
 
-from . import pickup, services
+from . import importer, pickup, services
 from .errors import OrderError
 from .models import Order, OrderStatus
-from .schemas import NoteIn, OrderIn, OrderOut, OrderPage, PickupIn
+from .schemas import ImportIn, ImportOut, NoteIn, OrderIn, OrderOut, OrderPage, PickupIn
 
 router = Router(tags=["orders"])
 
@@ -81,6 +83,14 @@ def list_orders(
         qs, ["-created_at", "-pk"], cursor=cursor, limit=limit, tag="orders"
     )
     return {"items": rows, "next_cursor": next_cursor}
+
+
+@router.post("/import", auth=access(Perm.ORDERS_IMPORT), response={200: ImportOut, **WRITE_ERRORS})
+def import_orders(request: HttpRequest, body: ImportIn) -> importer.ImportReport:
+    """Marketplace orders; each row reported (created, duplicate or error with its code)."""
+    return importer.import_marketplace_orders(
+        body.channel, [row.model_dump() for row in body.rows], store_ids=_stores(request)
+    )
 
 
 @router.get("/{order_id}", auth=access(Perm.ORDERS_VIEW), response={200: OrderOut, **READ_ERRORS})

@@ -156,3 +156,20 @@ class OrderEvent(models.Model):
         verbose_name = _("order event")
         verbose_name_plural = _("order events")
         ordering = ["at", "id"]
+
+
+class ExternalSku(models.Model):
+    """A marketplace's own code for one of our SKUs (its listing code), per channel."""
+
+    channel = models.CharField(_("channel"), max_length=20, choices=OrderChannel.choices)
+    external_code = models.CharField(_("external code"), max_length=64)
+    sku = models.ForeignKey("catalog.Sku", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("external SKU code")
+        verbose_name_plural = _("external SKU codes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_code"], name="external_sku_unique_per_channel"
+            )
+        ]

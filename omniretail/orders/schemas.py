@@ -138,3 +138,36 @@ class OrderOut(OrderSummaryOut):
 class OrderPage(Schema):
     items: list[OrderSummaryOut]
     next_cursor: str | None
+
+
+class ImportLineIn(InputSchema):
+    sku: str = Field(min_length=1, max_length=64)
+    quantity: int = Field(ge=1, le=10_000)
+
+
+class ImportRowIn(InputSchema):
+    external_order_id: str = Field(min_length=1, max_length=64)
+    store_code: str = Field(min_length=1, max_length=20)
+    fulfilment_mode: Literal["ship", "delivery", "pickup"] = "ship"
+    lines: list[ImportLineIn] = Field(min_length=1, max_length=200)
+
+
+class ImportIn(InputSchema):
+    channel: Literal["marketplace", "group"] = "marketplace"
+    rows: list[ImportRowIn] = Field(min_length=1, max_length=1000)
+
+
+class ImportRowOut(Schema):
+    row: int
+    external_order_id: str
+    outcome: str
+    order_number: str
+    code: str
+    message: str
+
+
+class ImportOut(Schema):
+    created: int
+    duplicates: int
+    errors: int
+    rows: list[ImportRowOut]
