@@ -1,3 +1,10 @@
+from django.urls import path
+
+from . import views
+
 app_name = "orders"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.order_list, name="order_list"),
+    path("<int:order_id>/", views.order_detail, name="order_detail"),
+]
