@@ -181,3 +181,13 @@ def verify_pickup(request: HttpRequest, body: PickupIn) -> Order:
     store = _store(request, body.store_id)
     order = pickup.verify_pickup(store, body.code)
     return _order(request, order.pk)
+
+
+@router.post(
+    "/{order_id}/refund",
+    auth=access(Perm.ORDERS_MANAGE),
+    response={200: OrderOut, **WRITE_ERRORS},
+)
+def refund(request: HttpRequest, order_id: int, body: NoteIn) -> Order:
+    """Status only; money goes back through the payments issue."""
+    return _act(request, order_id, services.refund, reason=body.note)

@@ -94,3 +94,24 @@ def test_unknown_fields_are_refused_when_creating(org, make_sku, make_user, api_
 def test_analyst_cannot_create_when_lacking_permission(org, make_sku, make_user, api_as):
     api = api_as(make_user("analyst", region="east"))
     assert api.post("orders/", _body(org, make_sku("A"))).status_code == 403
+
+
+def test_delivery_flow_sells_and_refund_closes_when_manager_acts(org, make_sku, make_user, api_as):
+    from omniretail.inventory.models import StockLevel
+
+    api = api_as(make_user("store_manager", store="S1"))
+    sku = make_sku("A")
+    order = api.post("orders/", _body(org, sku, mode="delivery")).json()
+    for step in ("pay", "allocate", "pick", "deliver", "complete"):
+        response = api.post(f"orders/{order['id']}/{step}")
+        assert response.status_code == 200, (step, response.content)
+    assert StockLevel.objects.get(sku=sku, location=org["floor"]["S1"]).on_hand == 8
+    refunded = api.post(f"orders/{order['id']}/refund", {"note": "damaged"})
+    assert refunded.json()["status"] == "refunded"
+    assert refunded.json()["events"][-1]["note"] == "damaged"
+
+
+def test_cashier_cannot_cancel_when_lacking_manage(org, make_sku, make_user, api_as, place):
+    order = place((make_sku("A"), 1))
+    api = api_as(make_user("cashier", store="S1"))
+    assert api.post(f"orders/{order.pk}/cancel", {"note": ""}).status_code == 403
