@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from omniretail.catalog.models import Sku
 from omniretail.catalog.restrictions import check_sellable
 from omniretail.core import clock, ids
-from omniretail.core.errors import Conflict, NotFound, ValidationFailed
+from omniretail.core.errors import Conflict, InvalidState, NotFound, ValidationFailed
 from omniretail.core.models import Location, LocationKind, Store
 from omniretail.inventory import services as inventory
 from omniretail.inventory.models import Channel as StockChannel
@@ -355,3 +355,27 @@ def cancel(order: Order, *, reason: str = "") -> Order:
 def refund(order: Order, *, reason: str = "") -> Order:
     """Status only: the money side belongs to payments, returned goods to customer returns."""
     return state.transition(order, S.REFUNDED, note=reason)
+
+
+def payment_timeout() -> dt.timedelta:
+    return dt.timedelta(minutes=int(getattr(settings, "ORDERS_PAYMENT_TIMEOUT_MINUTES", 30)))
+
+
+def cancel_unpaid_orders(limit: int = 500) -> int:
+    """Cancel remote orders left unpaid past the timeout, so their reservations do not keep
+    stock off the shelf for days. Till orders hold no stock and are left to the till."""
+    cutoff = clock.now() - payment_timeout()
+    due = list(
+        Order.objects.filter(status=S.AWAITING_PAYMENT, created_at__lte=cutoff)
+        .exclude(fulfilment_mode=FulfilmentMode.POS_CARRY_OUT)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    done = 0
+    for pk in due:
+        try:
+            cancel(Order.objects.get(pk=pk), reason=_("Not paid in time"))
+        except InvalidState:
+            continue  # paid meanwhile
+        done += 1
+    return done

@@ -12,3 +12,11 @@ from . import pickup
 def cancel_unclaimed_pickups() -> int:
     """Unclaimed BOPIS orders go back on sale (release their reservations)."""
     return pickup.cancel_unclaimed_pickups()
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def cancel_unpaid_orders() -> int:
+    """Remote orders unpaid past the timeout give their reserved stock back."""
+    from . import services
+
+    return services.cancel_unpaid_orders()

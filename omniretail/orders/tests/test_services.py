@@ -168,3 +168,22 @@ def test_illegal_transition_is_refused_with_stable_code_when_skipping_payment(or
     with pytest.raises(InvalidState) as err:
         services.allocate(order)
     assert err.value.code == "order_invalid_transition"
+
+
+def test_unpaid_remote_order_is_cancelled_when_timeout_passes(org, make_sku, place, frozen_now):
+    import datetime as dt
+
+    a = make_sku("A")
+    unpaid = place((a, 2), mode="ship")
+    paid = place((a, 1), mode="ship")
+    till = place((a, 1), channel="pos", mode="pos_carry_out")
+    services.mark_paid(paid)
+    frozen_now.shift(dt.timedelta(minutes=29))
+    assert services.cancel_unpaid_orders() == 0
+    frozen_now.shift(dt.timedelta(minutes=2))
+    assert services.cancel_unpaid_orders() == 1
+    unpaid.refresh_from_db()
+    till.refresh_from_db()
+    assert unpaid.status == OrderStatus.CANCELLED
+    assert till.status == OrderStatus.AWAITING_PAYMENT
+    assert _level(a, org).reserved == 1
