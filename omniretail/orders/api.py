@@ -93,6 +93,34 @@ def import_orders(request: HttpRequest, body: ImportIn) -> importer.ImportReport
     )
 
 
+# --- Self-service: a customer's own orders (through the member linked to the account) -----
+
+
+def _my_orders(request: HttpRequest) -> Any:
+    from omniretail.members.selectors import linked_member
+
+    member = linked_member(request.user, request.scope)  # type: ignore[attr-defined]
+    return Order.objects.select_related("store").filter(member_id=member.pk)
+
+
+@router.get("/me", auth=access(Perm.ORDERS_SELF), response={200: OrderPage, **READ_ERRORS})
+def my_orders(request: HttpRequest, cursor: str | None = None, limit: int = 50) -> dict[str, Any]:
+    rows, next_cursor = keyset_page(
+        _my_orders(request), ["-created_at", "-pk"], cursor=cursor, limit=limit, tag="my-orders"
+    )
+    return {"items": rows, "next_cursor": next_cursor}
+
+
+@router.get(
+    "/me/{order_id}", auth=access(Perm.ORDERS_SELF), response={200: OrderOut, **READ_ERRORS}
+)
+def my_order(request: HttpRequest, order_id: int) -> Order:
+    order = _my_orders(request).filter(pk=order_id).first() if 0 < order_id < 2**62 else None
+    if order is None:
+        raise NotFound(_("order"), code=OrderError.ORDER_NOT_FOUND)
+    return order
+
+
 @router.get("/{order_id}", auth=access(Perm.ORDERS_VIEW), response={200: OrderOut, **READ_ERRORS})
 def get_order(request: HttpRequest, order_id: int) -> Order:
     return _order(request, order_id)

@@ -115,3 +115,21 @@ def test_cashier_cannot_cancel_when_lacking_manage(org, make_sku, make_user, api
     order = place((make_sku("A"), 1))
     api = api_as(make_user("cashier", store="S1"))
     assert api.post(f"orders/{order.pk}/cancel", {"note": ""}).status_code == 403
+
+
+def test_customer_sees_only_own_orders_when_member_is_linked(
+    org, make_sku, make_user, api_as, place
+):
+    from omniretail.members.services import register_member
+
+    customer = make_user("customer")
+    member = register_member(org["brand"], "13700001111", user=customer)
+    sku = make_sku("A")
+    mine = place((sku, 1), member_id=member.pk)
+    other = place((sku, 1))
+    api = api_as(customer)
+    listed = api.get("orders/me").json()["items"]
+    assert [o["id"] for o in listed] == [mine.pk]
+    assert api.get(f"orders/me/{mine.pk}").json()["pickup_code"] == mine.pickup_code
+    assert api.get(f"orders/me/{other.pk}").status_code == 404
+    assert api.get(f"orders/{mine.pk}").status_code == 403
