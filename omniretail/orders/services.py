@@ -37,14 +37,14 @@ MAX_LINES = 200
 MAX_QUANTITY = 10_000
 
 # Catalog rules and prices know three channels; phone and group orders are sold remotely.
-CATALOG_CHANNEL = {
+CATALOG_CHANNEL: dict[str, str] = {
     OrderChannel.POS: "pos",
     OrderChannel.ONLINE: "online",
     OrderChannel.MARKETPLACE: "marketplace",
     OrderChannel.PHONE: "online",
     OrderChannel.GROUP: "online",
 }
-STOCK_CHANNEL = {
+STOCK_CHANNEL: dict[str, str] = {
     OrderChannel.POS: StockChannel.WALK_IN,
     OrderChannel.MARKETPLACE: StockChannel.MARKETPLACE,
 }
@@ -192,7 +192,7 @@ def place_order(
     result = engine.price_cart(cart, selectors.active_promotions(store.brand_id, now))
     try:
         with transaction.atomic():
-            order = Order.objects.create(
+            order = Order.objects.create(  # type: ignore[misc]  # MoneyField takes Decimal
                 number=ids.next_document_number(_prefix(store, channel)),
                 channel=channel,
                 store=store,
@@ -212,7 +212,7 @@ def place_order(
                 updated_at=now,
             )
             order_lines = [
-                OrderLine(
+                OrderLine(  # type: ignore[misc]  # MoneyField takes Decimal
                     order=order,
                     line_no=n,
                     sku_id=r.sku_id,
@@ -236,12 +236,12 @@ def place_order(
                 promotion_services.record_applied_promotions(store.brand, order.number, result)
             if fulfilment_mode != FulfilmentMode.POS_CARRY_OUT:
                 hold = reservation_hold()
-                for line in order_lines:
+                for order_line in order_lines:
                     inventory.reserve(
-                        sku_id=line.sku_id,
+                        sku_id=order_line.sku_id,
                         location_id=location.pk,
-                        quantity=line.quantity,
-                        reference=line.reservation_reference,
+                        quantity=order_line.quantity,
+                        reference=order_line.reservation_reference,
                         channel=STOCK_CHANNEL.get(channel, StockChannel.ONLINE),
                         hold=hold,
                     )
