@@ -100,6 +100,8 @@ def _mount() -> None:
     from omniretail.inventory.api import router as inventory_router
     from omniretail.members.api import router as members_router
     from omniretail.orders.api import router as orders_router
+    from omniretail.payments.api import router as payments_router
+    from omniretail.pos.api import router as pos_router
     from omniretail.promotions.api import router as promotions_router
 
     api.add_router("/auth", auth_router)
@@ -112,6 +114,8 @@ def _mount() -> None:
     api.add_router("/members", members_router)
     api.add_router("/promotions", promotions_router)
     api.add_router("/orders", orders_router)
+    api.add_router("/payments", payments_router)
+    api.add_router("/pos", pos_router)
 
 
 _mount()

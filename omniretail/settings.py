@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "omniretail.members",
     "omniretail.promotions",
     "omniretail.orders",
+    "omniretail.payments",
+    "omniretail.pos",
     "omniretail.web",
 ]
 

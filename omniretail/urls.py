@@ -14,5 +14,7 @@ urlpatterns = [
     path("members/", include("omniretail.members.urls")),
     path("promotions/", include("omniretail.promotions.urls")),
     path("orders/", include("omniretail.orders.urls")),
+    path("payments/", include("omniretail.payments.urls")),
+    path("pos/", include("omniretail.pos.urls")),
     path("", include("omniretail.web.urls")),
 ]

@@ -72,6 +72,12 @@ class Perm(StrEnum):
     ORDERS_MANAGE = "orders.manage"
     ORDERS_IMPORT = "orders.import"
     ORDERS_SELF = "orders.self"
+    POS_OPERATE = "pos.operate"
+    POS_SUPERVISE = "pos.supervise"
+    PAYMENTS_TAKE = "payments.take"
+    PAYMENTS_REFUND = "payments.refund"
+    PAYMENTS_VIEW = "payments.view"
+    PAYMENTS_RECONCILE = "payments.reconcile"
 
 
 _VIEW_BASICS = {
@@ -90,6 +96,8 @@ _STORE_OPS = _VIEW_BASICS | {
 
 _MEMBER_DESK = {Perm.MEMBERS_VIEW, Perm.MEMBERS_REGISTER, Perm.MEMBERS_MANAGE}
 _ORDER_DESK = {Perm.ORDERS_VIEW, Perm.ORDERS_CREATE, Perm.ORDERS_FULFIL}
+_TILL = {Perm.POS_OPERATE, Perm.PAYMENTS_TAKE, Perm.PAYMENTS_VIEW}
+_TILL_SUPERVISOR = _TILL | {Perm.POS_SUPERVISE, Perm.PAYMENTS_REFUND}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.HQ_ADMIN: frozenset(Perm),
@@ -97,6 +105,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
         _STORE_OPS
         | _MEMBER_DESK
         | _ORDER_DESK
+        | _TILL_SUPERVISOR
         | {Perm.ORDERS_MANAGE}
         | {Perm.ACCOUNTS_VIEW, Perm.AUDIT_VIEW, Perm.INVENTORY_APPROVE, Perm.DEVICES_MANAGE}
     ),
@@ -104,6 +113,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
         _STORE_OPS
         | _MEMBER_DESK
         | _ORDER_DESK
+        | _TILL_SUPERVISOR
         | {Perm.ORDERS_MANAGE}
         | {Perm.ACCOUNTS_VIEW, Perm.INVENTORY_APPROVE, Perm.DEVICES_MANAGE}
         | {Perm.MEMBERS_PII, Perm.MEMBERS_POINTS_ADJUST}
@@ -111,6 +121,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.CASHIER: frozenset(
         _VIEW_BASICS
         | _ORDER_DESK
+        | _TILL
         | {Perm.INVENTORY_RESERVE, Perm.MEMBERS_VIEW, Perm.MEMBERS_REGISTER}
     ),
     Role.WAREHOUSE_CLERK: frozenset(_STORE_OPS | {Perm.ORDERS_VIEW, Perm.ORDERS_FULFIL}),
@@ -118,7 +129,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
         {Perm.ORG_VIEW, Perm.CATALOG_VIEW, Perm.CATALOG_PRICE, Perm.MEMBERS_VIEW}
         | {Perm.PROMOTIONS_VIEW, Perm.PROMOTIONS_MANAGE, Perm.PROMOTIONS_PRICE_CART}
     ),
-    Role.FINANCE: frozenset(_VIEW_BASICS | {Perm.AUDIT_VIEW, Perm.MEMBERS_VIEW, Perm.ORDERS_VIEW}),
+    Role.FINANCE: frozenset(
+        _VIEW_BASICS
+        | {Perm.AUDIT_VIEW, Perm.MEMBERS_VIEW, Perm.ORDERS_VIEW}
+        | {Perm.PAYMENTS_VIEW, Perm.PAYMENTS_RECONCILE, Perm.PAYMENTS_REFUND}
+    ),
     Role.ANALYST: frozenset(_VIEW_BASICS | {Perm.MEMBERS_VIEW, Perm.ORDERS_VIEW}),
     Role.SUPPLIER: frozenset({Perm.CATALOG_VIEW}),
     Role.CUSTOMER: frozenset({Perm.MEMBERS_SELF, Perm.PROMOTIONS_PRICE_CART, Perm.ORDERS_SELF}),
