@@ -19,4 +19,5 @@ class OrderError(StrEnum):
     ORDER_NOT_FOUND = "order_not_found"
     PICKUP_CODE_INVALID = "order_pickup_code_invalid"
     PICKUP_NOT_READY = "order_pickup_not_ready"
+    PICKUP_CODE_REQUIRED = "order_pickup_code_required"
     DUPLICATE_EXTERNAL_ID = "order_duplicate_external_id"

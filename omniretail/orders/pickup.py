@@ -93,7 +93,7 @@ def verify_pickup(store: Store, code: str) -> Order:
             _("This order is not ready for pickup yet."),
             {"status": order.status},
         )
-    return services.complete(order, note=_("Picked up at the counter"))
+    return services.complete(order, note=_("Picked up at the counter"), pickup_verified=True)
 
 
 def cancel_unclaimed_pickups(limit: int = 500) -> int:

@@ -336,10 +336,16 @@ def dispatch(order: Order, target: str) -> Order:
 
 
 @transaction.atomic
-def complete(order: Order, *, note: str = "") -> Order:
-    """Close a fulfilled order; a pickup is completed through ``pickup.verify_pickup``."""
+def complete(order: Order, *, note: str = "", pickup_verified: bool = False) -> Order:
+    """Close a fulfilled order. A waiting pickup completes only through
+    ``pickup.verify_pickup`` (the customer's code), so goods never leave unchecked."""
     current = Order.objects.values_list("status", flat=True).get(pk=order.pk)
     if current == S.READY_FOR_PICKUP:
+        if not pickup_verified:
+            raise InvalidState(
+                OrderError.PICKUP_CODE_REQUIRED,
+                _("A pickup is handed over only against the customer's pickup code."),
+            )
         _sell_lines(order)
     return state.transition(order, S.COMPLETED, note=note)
 

@@ -92,3 +92,12 @@ def test_mark_ready_is_refused_when_order_ships(make_sku, place):
     order = place((make_sku("A"), 1), mode="ship")
     with pytest.raises(InvalidState):
         pickup.mark_ready(order)
+
+
+def test_complete_is_refused_when_pickup_code_was_not_checked(make_sku, place):
+    order = _ready(place((make_sku("A"), 1)))
+    with pytest.raises(InvalidState) as err:
+        services.complete(order)
+    assert err.value.code == "order_pickup_code_required"
+    order.refresh_from_db()
+    assert order.status == OrderStatus.READY_FOR_PICKUP
