@@ -19,6 +19,7 @@ NAV_ITEMS: list[tuple[Any, str, Perm | None]] = [
     (_("Transfers"), "inventory:transfer_list", Perm.INVENTORY_TRANSFER),
     (_("Counts"), "inventory:count_list", Perm.INVENTORY_COUNT),
     (_("Stock alerts"), "inventory:alert_list", Perm.INVENTORY_VIEW),
+    (_("Orders"), "orders:order_list", Perm.ORDERS_VIEW),
     (_("Members"), "members:lookup", Perm.MEMBERS_VIEW),
     (_("Promotions"), "promotions:promotion_list", Perm.PROMOTIONS_VIEW),
     (_("Audit log"), "web:audit", Perm.AUDIT_VIEW),
