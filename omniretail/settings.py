@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "omniretail.orders",
     "omniretail.payments",
     "omniretail.pos",
+    "omniretail.reliability",
     "omniretail.web",
 ]
 
