@@ -1,0 +1,131 @@
+"""API shapes of payments. Money travels as decimal strings in yuan ("28.00"), like orders."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from ninja import Schema
+from pydantic import Field
+
+from omniretail.core.schemas import InputSchema
+
+Ref = Field(min_length=1, max_length=100, pattern=r"^[\w.:/-]+$")
+Money = Field(pattern=r"^\d{1,8}(\.\d{1,2})?$")
+Kind = Literal["cash", "card", "wechat", "alipay", "unionpay", "stored_value"]
+
+
+class TenderSchema(InputSchema):
+    kind: Kind
+    amount: str = Money
+    auth_code: str = Field("", max_length=64)
+    tendered: str | None = Field(None, pattern=r"^\d{1,8}(\.\d{1,2})?$")
+    member_id: int | None = Field(None, ge=1, le=2**62)
+
+
+class TakePaymentIn(InputSchema):
+    reference: str = Ref
+    tenders: list[TenderSchema] = Field(min_length=1, max_length=10)
+    register_id: int | None = Field(None, ge=1, le=2**62)
+    shift_id: int | None = Field(None, ge=1, le=2**62)
+
+
+class PaymentResultOut(Schema):
+    order_id: int
+    status: str
+    paid_total: str
+    change_due: str
+    payment_ids: list[int]
+    failures: list[str]
+
+    @staticmethod
+    def resolve_paid_total(obj: Any) -> str:
+        return str(obj.paid_total)
+
+    @staticmethod
+    def resolve_change_due(obj: Any) -> str:
+        return str(obj.change_due)
+
+
+class PaymentOut(Schema):
+    id: int
+    order_id: int
+    kind: str
+    amount: str
+    refunded_amount: str
+    change_due: str
+    status: str
+    provider: str
+    provider_txn_id: str
+    reference: str
+    failure_reason: str
+    created_at: dt.datetime
+    captured_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_amount(obj: Any) -> str:
+        return str(obj.amount)
+
+    @staticmethod
+    def resolve_refunded_amount(obj: Any) -> str:
+        return str(obj.refunded_amount)
+
+    @staticmethod
+    def resolve_change_due(obj: Any) -> str:
+        return str(obj.change_due)
+
+
+class RefundIn(InputSchema):
+    amount: str = Money
+    reason: str = Field("", max_length=300)
+    reference: str = Ref
+
+
+class RefundOut(Schema):
+    id: int
+    payment_id: int
+    amount: str
+    status: str
+    reference: str
+    failure_reason: str
+
+    @staticmethod
+    def resolve_amount(obj: Any) -> str:
+        return str(obj.amount)
+
+
+class SettlementRowIn(InputSchema):
+    txn_id: str = Field(min_length=1, max_length=64)
+    amount: str = Money
+    fee: str = Field("0", pattern=r"^\d{1,8}(\.\d{1,2})?$")
+
+
+class ReconcileIn(InputSchema):
+    provider: str = Field(min_length=1, max_length=30, pattern=r"^[a-z_]+$")
+    day: dt.date
+    rows: list[SettlementRowIn] | None = Field(None, max_length=100_000)
+
+
+class MismatchOut(Schema):
+    txn_id: str
+    ours: str
+    theirs: str
+
+
+class ReconcileOut(Schema):
+    provider: str
+    day: dt.date
+    clean: bool
+    matched: list[str]
+    missing_ours: list[str]
+    missing_theirs: list[str]
+    mismatches: list[MismatchOut]
+    our_total: str
+    their_total: str
+    fees: str
+
+
+class NotifyOut(Schema):
+    code: str
+    payment_id: int
+    status: str
