@@ -230,6 +230,7 @@ def checkout(
         reference=f"pos:{reference}",
         member_id=member_id,
     )
+    tenders = _tenders(tenders)
     result = _take_payment(order, tenders, reference, shift)
     if result.status != "paid":
         raise ValidationFailed(
@@ -243,6 +244,17 @@ def checkout(
             },
         )
     return _record_sale(shift, order, tenders, reference, result)
+
+
+def _tenders(tenders: Sequence[Any]) -> list[Any]:
+    """Tenders as payments' ``TenderIn`` (the API hands plain dicts)."""
+    try:
+        from omniretail.payments.services import TenderIn
+    except ImportError as exc:  # payments ships separately; say so instead of a 500
+        raise InvalidState(
+            PosError.PAYMENTS_UNAVAILABLE, _("Payments are not available yet.")
+        ) from exc
+    return [TenderIn(**t) if isinstance(t, dict) else t for t in tenders]
 
 
 def _take_payment(order: Order, tenders: Sequence[Any], reference: str, shift: Shift) -> Any:
