@@ -1,0 +1,253 @@
+"""Reliability scenarios shared by the benchmarks (``bench.py``) and the serial tests.
+
+Flash sale: N buyers race over real HTTP (gunicorn workers) for ``units`` units of one SKU,
+each placing an online pickup order with its own reference, then the accepted ones pay.
+The verdict is read back from the database: no oversell, no leaked reservation, invariants
+clean. Only the loopback server this process started is ever targeted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from omniretail.core.benchmarking import percentile
+from omniretail.core.loadtest import LOOPBACK
+
+INSUFFICIENT_STOCK = "inventory.insufficient_stock"
+
+
+@dataclass
+class Sale:
+    """What a scenario needs: a store, its floor, one SKU with stock, and a bearer token."""
+
+    tag: str
+    store_id: int
+    location_id: int
+    sku_id: int
+    token: str
+    units: int
+
+
+def create_sale(units: int, *, tag: str | None = None) -> Sale:
+    """A fresh brand, store, floor, SKU (barcode, list price) with ``units`` received, and a
+    store manager's API token. Self-contained: works on an empty migrated database."""
+    from omniretail.accounts.models import RoleAssignment, User
+    from omniretail.accounts.permissions import Role
+    from omniretail.accounts.services import issue_token
+    from omniretail.catalog import pricing
+    from omniretail.catalog.models import Barcode, Category, Product, Sku
+    from omniretail.core.models import Brand, Location, LocationKind, Region, Store
+    from omniretail.inventory import services as inventory
+
+    tag = (tag or secrets.token_hex(4)).upper()
+    brand = Brand.objects.create(code=f"R{tag}", name=f"压测连锁{tag}", gs1_prefix="2")
+    region = Region.objects.create(brand=brand, code="EAST", name="华东")
+    store = Store.objects.create(
+        brand=brand,
+        region=region,
+        code=f"FS{tag}",
+        name=f"秒杀门店{tag}",
+        store_type="convenience",
+        city="上海",
+        address="某路1号",
+        latitude=31.23,
+        longitude=121.47,
+        opens_at=dt.time(0),
+        closes_at=dt.time(23, 59),
+    )
+    floor = Location.objects.create(
+        brand=brand,
+        region=region,
+        store=store,
+        code=f"FS{tag}-FL",
+        name="卖场",
+        kind=LocationKind.STORE_FLOOR,
+        latitude=31.23,
+        longitude=121.47,
+        fulfils_online=True,
+    )
+    root = Category.objects.create(brand=brand, code="ROOT", name="全部", path="")
+    root.path = f"{root.pk:06d}/"
+    root.save(update_fields=["path"])
+    category = Category.objects.create(
+        brand=brand, parent=root, code="FLASH", name="秒杀", path="", depth=1
+    )
+    category.path = f"{root.path}{category.pk:06d}/"
+    category.save(update_fields=["path"])
+    product = Product.objects.create(
+        brand=brand, category=category, code=f"P-{tag}", name="飞天茅台", status="active"
+    )
+    sku = Sku.objects.create(
+        product=product, code=f"FLASH-{tag}", name="飞天茅台 500ml", status="active"
+    )
+    body = f"2{sku.pk:011d}"
+    odd_even = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(body))
+    Barcode.objects.create(
+        sku=sku, code=body + str((10 - odd_even % 10) % 10), kind="internal", is_primary=True
+    )
+    pricing.set_price(sku, kind="list", amount="1499")
+    inventory.receive(
+        sku_id=sku.pk,
+        location_id=floor.pk,
+        quantity=units,
+        unit_cost_fen=100_000,
+        reference=f"rcv-flash-{tag}",
+    )
+    user = User.objects.create_user(username=f"flash-{tag.lower()}", password=secrets.token_hex(8))
+    RoleAssignment.objects.create(user=user, role=Role.STORE_MANAGER, brand=brand, store=store)
+    _token, raw = issue_token(user, name=f"reliability {tag}")
+    return Sale(tag, store.pk, floor.pk, sku.pk, raw, units)
+
+
+@dataclass
+class Outcome:
+    status: int | None
+    code: str = ""
+    order_id: int | None = None
+    number: str = ""
+    latency_ms: float = 0.0
+
+
+@dataclass
+class Run:
+    outcomes: list[Outcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def order_body(sale: Sale, ref: str) -> dict[str, Any]:
+    return {
+        "store_id": sale.store_id,
+        "channel": "online",
+        "fulfilment_mode": "pickup",
+        "reference": ref,
+        "lines": [{"sku_id": sale.sku_id, "quantity": 1}],
+    }
+
+
+async def _race(
+    base: str, token: str, requests: list[tuple[str, dict[str, Any] | None]], concurrency: int
+) -> Run:
+    """POST every request once (bounded count), ``concurrency`` at a time; keep each answer."""
+    run = Run(outcomes=[Outcome(None) for _ in requests])
+    queue = list(range(len(requests)))
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(
+        base_url=base, headers=headers, timeout=60, limits=limits
+    ) as client:
+
+        async def worker() -> None:
+            while queue:
+                i = queue.pop(0)
+                path, body = requests[i]
+                start = time.perf_counter()
+                out = run.outcomes[i]
+                try:
+                    response = await client.post(path, json=body)
+                    out.status = response.status_code
+                    data = response.json() if response.content else {}
+                    if isinstance(data, dict):
+                        out.code = str(data.get("code") or "")
+                        out.order_id = data.get("id")
+                        out.number = str(data.get("number") or "")
+                except (httpx.HTTPError, ValueError) as exc:
+                    out.code = type(exc).__name__
+                out.latency_ms = (time.perf_counter() - start) * 1000
+
+        start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        run.seconds = time.perf_counter() - start
+    return run
+
+
+def race(
+    base: str, token: str, requests: list[tuple[str, dict[str, Any] | None]], concurrency: int
+) -> Run:
+    if not base.startswith(f"http://{LOOPBACK}:"):
+        raise ValueError("load is only ever sent to the loopback server this process started")
+    return asyncio.run(_race(base, token, requests, concurrency))
+
+
+def stock_check(sale: Sale, prefix: str) -> dict[str, Any]:
+    """Read back the outcome of a sale from the database."""
+    from omniretail.core.integrity import check_all
+    from omniretail.inventory.models import Reservation, ReservationStatus, StockLevel
+    from omniretail.orders.models import Order
+
+    level = StockLevel.objects.get(sku_id=sale.sku_id, location_id=sale.location_id)
+    orders = list(Order.objects.filter(reference__startswith=prefix, store_id=sale.store_id))
+    numbers = {o.number for o in orders}
+    held = [
+        r
+        for r in Reservation.objects.filter(sku_id=sale.sku_id, location_id=sale.location_id)
+        if r.status in (ReservationStatus.ACTIVE, ReservationStatus.FULFILLED)
+    ]
+    leaked = [r.reference for r in held if r.reference.rsplit(":", 1)[0] not in numbers]
+    reserved_units = sum(r.quantity for r in held)
+    breaches = {name: lines for name, lines in check_all().items() if lines}
+    return {
+        "orders_in_db": len(orders),
+        "on_hand": level.on_hand,
+        "reserved": level.reserved,
+        "oversold": max(0, -level.on_hand)
+        + max(0, level.reserved - level.on_hand)
+        + max(0, reserved_units - sale.units),
+        "held_reservations": len(held),
+        "leaked_reservations": len(leaked),
+        "orders_without_reservation": len(numbers - {r.reference.rsplit(":", 1)[0] for r in held}),
+        "invariant_breaches": breaches,
+    }
+
+
+def flash_sale(base: str, sale: Sale, *, buyers: int, concurrency: int) -> dict[str, Any]:
+    """Every buyer places one order for one unit; the accepted ones then pay. Figures of the
+    order race plus the database verdict."""
+    prefix = f"flash-{sale.tag.lower()}-"
+    orders = race(
+        base,
+        sale.token,
+        [("/api/v1/orders/", order_body(sale, f"{prefix}{i}")) for i in range(buyers)],
+        concurrency,
+    )
+    accepted = [o for o in orders.outcomes if o.status == 200 and o.order_id]
+    refused = [o for o in orders.outcomes if o.status is not None and 400 <= o.status < 500]
+    server_errors = [o for o in orders.outcomes if o.status is None or o.status >= 500]
+    # Payment: the payments app has no service/API yet, so the orders `pay` transition is used.
+    paid_run = race(
+        base,
+        sale.token,
+        [(f"/api/v1/orders/{o.order_id}/pay", None) for o in accepted],
+        max(1, min(concurrency, len(accepted))),
+    )
+    paid = sum(1 for o in paid_run.outcomes if o.status == 200)
+    lat = [o.latency_ms for o in orders.outcomes]
+    codes: dict[str, int] = {}
+    for o in refused:
+        codes[o.code] = codes.get(o.code, 0) + 1
+    verdict = stock_check(sale, prefix)
+    return {
+        "buyers": buyers,
+        "units": sale.units,
+        "concurrency": concurrency,
+        "accepted": len(accepted),
+        "paid": paid,
+        "payment_path": "orders pay transition (payments service not available)",
+        "refused": len(refused),
+        "refused_codes": dict(sorted(codes.items())),
+        "server_errors": len(server_errors),
+        "pay_errors": len(paid_run.outcomes) - paid,
+        "ops": buyers,
+        "seconds": round(orders.seconds, 3),
+        "throughput_per_s": round(buyers / orders.seconds, 1) if orders.seconds else 0.0,
+        "p50_ms": round(percentile(lat, 50), 2),
+        "p95_ms": round(percentile(lat, 95), 2),
+        "p99_ms": round(percentile(lat, 99), 2),
+        **verdict,
+    }
