@@ -1,3 +1,20 @@
+from django.urls import path
+
+from . import views
+
 app_name = "pos"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("registers/<int:register_id>/open/", views.open_shift, name="open_shift"),
+    path("shift/<int:shift_id>/", views.terminal, name="terminal"),
+    path("shift/<int:shift_id>/scan/", views.scan, name="scan"),
+    path("shift/<int:shift_id>/lines/<int:line_id>/", views.set_line, name="set_line"),
+    path("shift/<int:shift_id>/member/", views.member, name="member"),
+    path("shift/<int:shift_id>/hold/", views.hold, name="hold"),
+    path("shift/<int:shift_id>/resume/<int:cart_id>/", views.resume, name="resume"),
+    path("shift/<int:shift_id>/pay/", views.pay, name="pay"),
+    path("shift/<int:shift_id>/close/", views.close, name="close"),
+    path("shift/<int:shift_id>/report/", views.z_report, name="z_report"),
+    path("receipt/<int:sale_id>/", views.receipt, name="receipt"),
+]
