@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import cast
 
 from omniretail.core import clock
 from omniretail.core.money import ZERO, quantize
@@ -49,8 +50,8 @@ def reconcile(
     provider: str, day: dt.date, settlement_rows: Iterable[SettlementRow]
 ) -> ReconciliationReport:
     start, end = clock.business_day_bounds(day)
-    ours = {
-        txn: amount
+    ours: dict[str, Decimal] = {
+        txn: cast(Decimal, amount)
         for txn, amount in Payment.objects.filter(
             provider=provider, captured_at__gte=start, captured_at__lt=end
         )

@@ -9,6 +9,8 @@ is marked paid (orders service ``mark_paid``) only when captured tenders equal i
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -37,6 +39,8 @@ from .models import (
 from .providers.base import ChargeRequest, Outcome, ProviderResult
 
 MAX_TENDERS = 10
+POLL_AFTER = dt.timedelta(minutes=1)
+logger = logging.getLogger(__name__)
 MAX_AMOUNT = Decimal("10000000")
 
 
@@ -272,7 +276,12 @@ def take_payment(
             tender.member_id,
             order.store_id,
         )
-        _confirm(payment, providers.get(payment.provider).charge(request))
+        try:
+            answer = providers.get(payment.provider).charge(request)
+        except Exception:  # outcome unknown (timeout, gateway down): stays pending, polled later
+            logger.exception("payment %s: provider call failed", payment.reference)
+            continue
+        _confirm(payment, answer)
     _settle_order(order.pk)
     order.refresh_from_db()
     return _result(order, reference)
@@ -290,6 +299,29 @@ def complete_pending(provider: str, txn_id: str, *, success: bool) -> Payment:
     if payment.status == PaymentStatus.CAPTURED:
         _settle_order(payment.order_id)
     return payment
+
+
+def poll_pending(limit: int = 200) -> int:
+    """Ask providers about payments still pending after ``POLL_AFTER`` (a lost notification
+    or a provider call that timed out) and settle them; returns how many left pending."""
+    cutoff = clock.now() - POLL_AFTER
+    due = list(
+        Payment.objects.filter(status=PaymentStatus.PENDING, created_at__lte=cutoff).order_by(
+            "created_at", "pk"
+        )[:limit]
+    )
+    settled = 0
+    for payment in due:
+        if not payment.provider_txn_id:
+            continue  # never reached the provider's books: the till retries with a new tender
+        answer = providers.get(payment.provider).query(payment.provider_txn_id)
+        if answer.outcome == Outcome.PENDING:
+            continue
+        complete_pending(
+            payment.provider, payment.provider_txn_id, success=answer.outcome == Outcome.CAPTURED
+        )
+        settled += 1
+    return settled
 
 
 def refund(*, payment_id: int, amount: Decimal, reason: str, reference: str) -> Refund:

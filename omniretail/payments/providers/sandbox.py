@@ -71,7 +71,7 @@ class SandboxGateway:
                     if code.endswith("9999")
                     else "success"
                 )
-                txn = SandboxTransaction.objects.create(
+                txn = SandboxTransaction.objects.create(  # type: ignore[misc]  # MoneyField takes Decimal
                     txn_id=_id("SBX", out_trade_no),
                     out_trade_no=out_trade_no,
                     kind=str(body.get("kind", ""))[:20],

@@ -100,3 +100,17 @@ def test_notify_answers_400_when_the_body_is_not_a_known_event(client, frozen_no
     assert response.json()["code"] == PaymentError.MALFORMED_NOTIFICATION
     response = client.post(URL, data="garbage", content_type="application/json")
     assert response.status_code in (400, 401)
+
+
+def test_polling_captures_a_pending_payment_when_the_notification_was_lost(web_order, frozen_now):
+    import datetime as dt
+
+    from omniretail.payments.services import poll_pending
+
+    payment = _pending(web_order)
+    GATEWAY.confirm(payment.provider_txn_id)  # the notification never arrives
+    assert poll_pending() == 0  # too recent to poll
+    frozen_now.shift(dt.timedelta(minutes=2))
+    assert poll_pending() == 1
+    web_order.refresh_from_db()
+    assert web_order.status == OrderStatus.PAID
