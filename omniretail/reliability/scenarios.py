@@ -9,8 +9,14 @@ clean. Only the loopback server this process started is ever targeted.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
+import os
 import secrets
+import signal
+import subprocess
+import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +24,7 @@ from typing import Any
 import httpx
 
 from omniretail.core.benchmarking import percentile
-from omniretail.core.loadtest import LOOPBACK
+from omniretail.core.loadtest import LOOPBACK, free_port
 
 INSUFFICIENT_STOCK = "inventory.insufficient_stock"
 
@@ -251,3 +257,173 @@ def flash_sale(base: str, sale: Sale, *, buyers: int, concurrency: int) -> dict[
         "p99_ms": round(percentile(lat, 99), 2),
         **verdict,
     }
+
+
+# --- Crash safety ---------------------------------------------------------------------------
+
+
+class Server:
+    """``omniretail serve`` as a process group this scenario may SIGKILL (``running_server``
+    hides its process; a crash test needs it)."""
+
+    def __init__(self, workers: int = 2, env: dict[str, str] | None = None) -> None:
+        self.workers = workers
+        self.env = env or {}
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.base = ""
+
+    def start(self, ready_timeout: float = 60) -> str:
+        port = free_port()
+        cmd = [sys.executable, "-m", "omniretail.cli", "serve", "--no-worker"]
+        cmd += ["--host", LOOPBACK, "--port", str(port), "--workers", str(self.workers)]
+        self.proc = subprocess.Popen(  # noqa: S603
+            cmd,
+            env={**os.environ, **self.env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        self.base = f"http://{LOOPBACK}:{port}"
+        deadline = time.monotonic() + ready_timeout
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited early with code {self.proc.returncode}")
+            try:
+                if httpx.get(f"{self.base}/healthz", timeout=2).status_code == 200:
+                    return self.base
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("server did not become healthy in time")
+            time.sleep(0.2)
+
+    def kill(self) -> None:
+        """SIGKILL the whole group (master and workers): no shutdown code runs."""
+        if self.proc is not None and self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=20)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            self.kill()
+
+
+@dataclass
+class Placement:
+    """What a client saw of one order request."""
+
+    reference: str
+    status: int | None = None
+    number: str = ""
+    error: str = ""
+
+
+class OrderStream(threading.Thread):
+    """Places orders one after another (bounded: ``limit`` requests and ``max_seconds``);
+    stops by itself after ``stop_after_errors`` consecutive transport errors (server gone)."""
+
+    def __init__(
+        self,
+        base: str,
+        sale: Sale,
+        prefix: str,
+        *,
+        limit: int = 400,
+        max_seconds: float = 120,
+        stop_after_errors: int = 3,
+    ) -> None:
+        super().__init__(daemon=True)
+        self.base, self.sale, self.prefix = base, sale, prefix
+        self.limit, self.max_seconds, self.stop_after_errors = limit, max_seconds, stop_after_errors
+        self.placements: list[Placement] = []
+        self.acked = threading.Event()
+        self.ack_target = 1
+
+    def run(self) -> None:
+        if not self.base.startswith(f"http://{LOOPBACK}:"):
+            raise ValueError("only the loopback server this process started")
+        deadline = time.monotonic() + self.max_seconds
+        errors = 0
+        headers = {"Authorization": f"Bearer {self.sale.token}"}
+        with httpx.Client(base_url=self.base, headers=headers, timeout=10) as client:
+            for i in range(self.limit):
+                if time.monotonic() > deadline or errors >= self.stop_after_errors:
+                    break
+                p = Placement(f"{self.prefix}{i}")
+                self.placements.append(p)
+                try:
+                    r = client.post("/api/v1/orders/", json=order_body(self.sale, p.reference))
+                    p.status = r.status_code
+                    if r.status_code == 200:
+                        p.number = str(r.json().get("number") or "")
+                    errors = 0
+                except (httpx.HTTPError, ValueError) as exc:
+                    p.error = type(exc).__name__
+                    errors += 1
+                if sum(1 for x in self.placements if x.number) >= self.ack_target:
+                    self.acked.set()
+        self.acked.set()
+
+    @property
+    def acknowledged(self) -> list[Placement]:
+        return [p for p in self.placements if p.status == 200 and p.number]
+
+    @property
+    def in_doubt(self) -> list[Placement]:
+        return [p for p in self.placements if p.status is None]
+
+
+def order_soundness(sale: Sale, numbers: set[str]) -> dict[str, Any]:
+    """Orders of the sale's store read back: acknowledged ones present and whole, none
+    half-written, every reservation owned by an order, invariants clean."""
+    from django.db.models import Count, Sum
+
+    from omniretail.core.integrity import check_all
+    from omniretail.inventory.models import Reservation, ReservationStatus
+    from omniretail.orders.models import Order
+
+    rows = list(
+        Order.objects.filter(store_id=sale.store_id).annotate(
+            n=Count("lines"), nets=Sum("lines__net")
+        )
+    )
+    by_number = {o.number: o for o in rows}
+    active = set(
+        Reservation.objects.filter(
+            sku_id=sale.sku_id, location_id=sale.location_id, status=ReservationStatus.ACTIVE
+        ).values_list("reference", flat=True)
+    )
+    all_refs = set(
+        Reservation.objects.filter(sku_id=sale.sku_id, location_id=sale.location_id).values_list(
+            "reference", flat=True
+        )
+    )
+    return {
+        "orders": len(rows),
+        "acknowledged_missing": sorted(numbers - set(by_number)),
+        "acknowledged_without_active_reservation": sorted(
+            n for n in numbers if n in by_number and f"{n}:1" not in active
+        ),
+        "orders_without_lines": sorted(o.number for o in rows if not o.n),
+        "orders_total_mismatch": sorted(o.number for o in rows if o.n and o.total != o.nets),
+        "orphan_reservations": sorted(r for r in all_refs if r.rsplit(":", 1)[0] not in by_number),
+        "active_reservations": len(active),
+        "invariant_breaches": {k: v for k, v in check_all().items() if v},
+    }
+
+
+def reservations_left(sale: Sale) -> dict[str, int]:
+    from omniretail.inventory.models import Reservation, ReservationStatus, StockLevel
+
+    level = StockLevel.objects.get(sku_id=sale.sku_id, location_id=sale.location_id)
+    active = Reservation.objects.filter(
+        sku_id=sale.sku_id, location_id=sale.location_id, status=ReservationStatus.ACTIVE
+    ).count()
+    return {"active_reservations": active, "reserved": level.reserved, "on_hand": level.on_hand}
