@@ -14,10 +14,18 @@ class StoredValueProvider:
     name = "stored_value"
 
     def charge(self, request: ChargeRequest) -> ProviderResult:
+        from omniretail.core.models import Store
         from omniretail.members import stored_value
         from omniretail.members.models import Member
 
-        member = Member.objects.filter(pk=request.member_id).first() if request.member_id else None
+        brand_id = (
+            Store.objects.filter(pk=request.store_id).values_list("brand_id", flat=True).first()
+        )
+        member = (
+            Member.objects.filter(pk=request.member_id, brand_id=brand_id).first()
+            if request.member_id and brand_id
+            else None
+        )
         if member is None:
             return ProviderResult(Outcome.DECLINED, message="no member for stored value")
         try:

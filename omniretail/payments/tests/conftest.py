@@ -102,3 +102,16 @@ def web_order(make_sku: Callable[..., Any], place: Callable[..., Any]) -> Any:
     """An online pickup order of 88.00 awaiting payment."""
     sku = make_sku("PAY2", price="88", stock={"S1": 10})
     return place((sku, 1))
+
+
+@pytest.fixture
+def member(org: dict[str, Any], frozen_now: Any) -> Any:
+    """A member of the brand with 30.00 on the wallet."""
+    from omniretail.members import stored_value
+    from omniretail.members.identity import register_member
+
+    m = register_member(
+        org["brand"], "13812341234", store=org["stores"]["S1"], name="张三", consents={}
+    )
+    stored_value.top_up(stored_value.wallet_for(m), "30.00", "topup-1")
+    return m

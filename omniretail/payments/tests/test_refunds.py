@@ -61,3 +61,26 @@ def test_refund_is_refused_when_the_payment_failed(order):
     )
     with pytest.raises(InvalidState):
         refund(payment_id=result.payment_ids[0], amount=D("1"), reason="", reference="r3")
+
+
+def test_stored_value_pays_and_refunds_when_the_wallet_covers_it(order, member):
+    from omniretail.members.stored_value import balance_of
+
+    result = take_payment(
+        order_id=order.pk,
+        tenders=[TenderIn("stored_value", D("30"), member_id=member.pk), TenderIn("cash", D("70"))],
+        reference="sv1",
+    )
+    assert result.status == "paid"
+    assert balance_of(member) == 0
+    refund(payment_id=result.payment_ids[0], amount=D("10"), reason="", reference="sv-r1")
+    assert balance_of(member) == D("10.00")
+
+
+def test_stored_value_declines_when_the_wallet_is_short(order, member):
+    result = take_payment(
+        order_id=order.pk,
+        tenders=[TenderIn("stored_value", D("30.01"), member_id=member.pk)],
+        reference="sv2",
+    )
+    assert result.status == "failed" and result.failures
