@@ -12,6 +12,7 @@ class PaymentError(StrEnum):
     INVALID_AMOUNT = "payment_invalid_amount"
     OVERPAYMENT = "payment_overpayment"
     TENDERED_TOO_LOW = "payment_tendered_too_low"
+    INVALID_REFERENCE = "payment_invalid_reference"
     REFERENCE_REUSED = "payment_reference_reused"
     ORDER_NOT_FOUND = "payment_order_not_found"
     PAYMENT_NOT_FOUND = "payment_not_found"

@@ -255,6 +255,10 @@ def take_payment(
     """Apply ``tenders`` to the order; idempotent on ``reference`` (a retry answers the first
     call's result and charges nothing). Non-cash tenders may not exceed what is due; cash may
     (the excess is change)."""
+    if not 0 < len(reference) <= 100:
+        raise ValidationFailed(
+            PaymentError.INVALID_REFERENCE, _("A reference (1–100 characters) is required.")
+        )
     _validate(tenders)
     tenders = [
         TenderIn(t.kind, quantize(t.amount), t.auth_code[:64], t.tendered, t.member_id)
@@ -333,6 +337,10 @@ def refund(*, payment_id: int, amount: Decimal, reason: str, reference: str) -> 
         raise ValidationFailed(PaymentError.INVALID_AMOUNT, str(exc)) from exc
     if amount <= 0:
         raise ValidationFailed(PaymentError.INVALID_AMOUNT, _("The refund must be positive."))
+    if not 0 < len(reference) <= 100:
+        raise ValidationFailed(
+            PaymentError.INVALID_REFERENCE, _("A reference (1–100 characters) is required.")
+        )
     prior = Refund.objects.filter(reference=reference).first()
     if prior is not None:
         return _same_refund(prior, payment_id, amount)

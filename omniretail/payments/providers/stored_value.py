@@ -20,6 +20,8 @@ class StoredValueProvider:
 
         brand_id = (
             Store.objects.filter(pk=request.store_id).values_list("brand_id", flat=True).first()
+            if request.store_id
+            else None
         )
         member = (
             Member.objects.filter(pk=request.member_id, brand_id=brand_id).first()

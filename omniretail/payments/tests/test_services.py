@@ -120,3 +120,9 @@ def test_wechat_stays_pending_when_the_customer_must_confirm(order):
     assert result.status == "partial" and result.paid_total == 0
     assert Payment.objects.get().status == PaymentStatus.PENDING
     assert order.status == OrderStatus.AWAITING_PAYMENT
+
+
+def test_reference_is_refused_when_empty_or_too_long(order):
+    for ref in ("", "x" * 101):
+        with pytest.raises(ValidationFailed):
+            take_payment(order_id=order.pk, tenders=[TenderIn("cash", D("1"))], reference=ref)
