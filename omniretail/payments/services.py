@@ -254,7 +254,10 @@ def take_payment(
 ) -> PaymentResult:
     """Apply ``tenders`` to the order; idempotent on ``reference`` (a retry answers the first
     call's result and charges nothing). Non-cash tenders may not exceed what is due; cash may
-    (the excess is change)."""
+    (the excess is change). Call it outside ``transaction.atomic``: it opens its own short
+    transactions so no lock is held while a provider answers. Status "partial" with no
+    failures means a tender is pending (customer confirming); the notification or
+    ``poll_pending`` completes it and marks the order paid."""
     if not 0 < len(reference) <= 100:
         raise ValidationFailed(
             PaymentError.INVALID_REFERENCE, _("A reference (1–100 characters) is required.")
