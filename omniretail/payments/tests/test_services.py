@@ -126,3 +126,25 @@ def test_reference_is_refused_when_empty_or_too_long(order):
     for ref in ("", "x" * 101):
         with pytest.raises(ValidationFailed):
             take_payment(order_id=order.pk, tenders=[TenderIn("cash", D("1"))], reference=ref)
+
+
+def test_second_request_cannot_overpay_when_a_tender_is_still_pending(order):
+    take_payment(
+        order_id=order.pk, tenders=[TenderIn("wechat", D("100"), "1399999")], reference="a"
+    )
+    with pytest.raises(ValidationFailed):
+        take_payment(order_id=order.pk, tenders=[TenderIn("card", D("1"), "T")], reference="b")
+
+
+def test_provider_error_leaves_the_tender_pending_when_the_outcome_is_unknown(order, monkeypatch):
+    from omniretail.payments.providers.card import CardTerminalProvider
+
+    def boom(self, request):
+        raise TimeoutError("terminal did not answer")
+
+    monkeypatch.setattr(CardTerminalProvider, "charge", boom)
+    result = take_payment(
+        order_id=order.pk, tenders=[TenderIn("card", D("100"), "T")], reference="c"
+    )
+    assert result.status == "partial" and result.paid_total == 0
+    assert Payment.objects.get().status == PaymentStatus.PENDING
