@@ -25,6 +25,7 @@ class TenderKind(models.TextChoices):
     ALIPAY = "alipay", _("Alipay")
     UNIONPAY = "unionpay", _("UnionPay QR")
     STORED_VALUE = "stored_value", _("Stored value")
+    POINTS = "points", _("Points")
 
 
 class PaymentStatus(models.TextChoices):

@@ -12,7 +12,7 @@ from omniretail.core.schemas import InputSchema
 
 Ref = Field(min_length=1, max_length=100, pattern=r"^[\w.:/-]+$")
 Money = Field(pattern=r"^\d{1,8}(\.\d{1,2})?$")
-Kind = Literal["cash", "card", "wechat", "alipay", "unionpay", "stored_value"]
+Kind = Literal["cash", "card", "wechat", "alipay", "unionpay", "stored_value", "points"]
 
 
 class TenderSchema(InputSchema):

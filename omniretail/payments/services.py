@@ -46,11 +46,11 @@ MAX_AMOUNT = Decimal("10000000")
 
 @dataclass(frozen=True)
 class TenderIn:
-    kind: str  # "cash" | "card" | "wechat" | "alipay" | "unionpay" | "stored_value"
+    kind: str  # "cash" | "card" | "wechat" | "alipay" | "unionpay" | "stored_value" | "points"
     amount: Decimal  # amount applied to the order (fen precision)
     auth_code: str = ""  # 付款码 scanned by the merchant, or card terminal ref
     tendered: Decimal | None = None  # cash handed over (>= amount); change = tendered - amount
-    member_id: int | None = None  # for stored_value
+    member_id: int | None = None  # for stored_value and points
 
 
 @dataclass(frozen=True)

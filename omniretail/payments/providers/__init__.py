@@ -16,6 +16,7 @@ from ..errors import PaymentError
 from .base import Provider
 from .card import CardTerminalProvider
 from .cash import CashProvider
+from .points import PointsProvider
 from .sandbox import SandboxProvider
 from .stored_value import StoredValueProvider
 
@@ -26,12 +27,14 @@ DEFAULT_BY_KIND: dict[str, str] = {
     "alipay": "sandbox",
     "unionpay": "sandbox",
     "stored_value": "stored_value",
+    "points": "points",
 }
 BUILTIN: dict[str, Any] = {
     "cash": CashProvider,
     "card_terminal": CardTerminalProvider,
     "sandbox": SandboxProvider,
     "stored_value": StoredValueProvider,
+    "points": PointsProvider,
 }
 
 
