@@ -23,7 +23,7 @@ def test_exactly_the_stock_is_sold_and_the_rest_refused_cleanly_when_buyers_outn
     assert report["accepted"] == 10 and report["paid"] == 10 and report["pay_errors"] == 0
     assert report["refused"] == 90
     assert report["refused_codes"] == {INSUFFICIENT_STOCK: 90}
-    assert report["orders_in_db"] == 10
+    assert report["orders_in_db"] == 10 and report["orders_paid_in_db"] == 10
     assert report["oversold"] == 0 and report["on_hand"] == 10 and report["reserved"] == 10
     assert report["held_reservations"] == 10 and report["leaked_reservations"] == 0
     assert report["orders_without_reservation"] == 0
