@@ -20,10 +20,20 @@ from omniretail.core.models import Location, Store
 from omniretail.core.pagination import keyset_page
 from omniretail.core.schemas import READ_ERRORS, WRITE_ERRORS
 
-from . import importer, pickup, services
+from . import importer, pickup, returns, services
 from .errors import OrderError
-from .models import Order, OrderStatus
-from .schemas import ImportIn, ImportOut, NoteIn, OrderIn, OrderOut, OrderPage, PickupIn
+from .models import Order, OrderReturn, OrderStatus
+from .schemas import (
+    ImportIn,
+    ImportOut,
+    NoteIn,
+    OrderIn,
+    OrderOut,
+    OrderPage,
+    PickupIn,
+    ReturnIn,
+    ReturnOut,
+)
 
 router = Router(tags=["orders"])
 
@@ -219,3 +229,24 @@ def verify_pickup(request: HttpRequest, body: PickupIn) -> Order:
 def refund(request: HttpRequest, order_id: int, body: NoteIn) -> Order:
     """Status only; money goes back through the payments issue."""
     return _act(request, order_id, services.refund, reason=body.note)
+
+
+@router.post(
+    "/{order_id}/returns",
+    auth=access(Perm.ORDERS_FULFIL),
+    response={201: ReturnOut, **WRITE_ERRORS},
+)
+def create_return(request: HttpRequest, order_id: int, body: ReturnIn) -> tuple[int, OrderReturn]:
+    """Goods of a paid order brought back to a store in the caller's scope (the order may be
+    from any store of the brand): stock back, refund, points reversed; idempotent on
+    ``reference``."""
+    store = _store(request, body.store_id)
+    row = returns.return_lines(
+        order_id,
+        [(ln.line_id, ln.quantity) for ln in body.lines],
+        store_id=store.pk,
+        reference=body.reference,
+        reason=body.reason,
+        store_ids=_stores(request),
+    )
+    return 201, row

@@ -173,3 +173,41 @@ class ExternalSku(models.Model):
                 fields=["channel", "external_code"], name="external_sku_unique_per_channel"
             )
         ]
+
+
+class OrderReturn(models.Model):
+    """Goods brought back to a store (any store of the brand), idempotent on ``reference``.
+
+    ``amount`` is the net value returned; ``refunded`` what payments gave back and
+    ``refund_due`` what could not be refunded through the payments (paid out by hand)."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="returns")
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    reference = models.CharField(_("reference"), max_length=100, unique=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    amount = MoneyField(_("amount"), default=0)
+    refunded = MoneyField(_("refunded"), default=0)
+    refund_due = MoneyField(_("refund due"), default=0)
+    points_reversed = models.IntegerField(_("points reversed"), default=0)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("order return")
+        verbose_name_plural = _("order returns")
+        ordering = ["created_at", "id"]
+
+
+class OrderReturnLine(models.Model):
+    order_return = models.ForeignKey(OrderReturn, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="returns")
+    quantity = models.PositiveIntegerField(_("quantity"))
+    net = MoneyField(_("net"))
+
+    class Meta:
+        verbose_name = _("returned line")
+        verbose_name_plural = _("returned lines")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_return_qty_positive"),
+            models.CheckConstraint(condition=Q(net__gte=0), name="order_return_net_not_negative"),
+        ]

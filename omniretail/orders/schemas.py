@@ -171,3 +171,59 @@ class ImportOut(Schema):
     duplicates: int
     errors: int
     rows: list[ImportRowOut]
+
+
+class ReturnLineIn(InputSchema):
+    line_id: int = Field(ge=1, le=2**62)
+    quantity: int = Field(ge=1, le=10_000)
+
+
+class ReturnIn(InputSchema):
+    store_id: int = Field(ge=1, le=2**62)
+    reference: str = Ref
+    reason: str = Field("", max_length=300)
+    lines: list[ReturnLineIn] = Field(min_length=1, max_length=200)
+
+
+class ReturnLineOut(Schema):
+    line_id: int
+    quantity: int
+    net: str
+
+    @staticmethod
+    def resolve_line_id(obj: Any) -> int:
+        return int(obj.order_line_id)
+
+    @staticmethod
+    def resolve_net(obj: Any) -> str:
+        return str(obj.net)
+
+
+class ReturnOut(Schema):
+    id: int
+    order_id: int
+    store_id: int
+    reference: str
+    reason: str
+    amount: str
+    refunded: str
+    refund_due: str
+    points_reversed: int
+    created_at: dt.datetime
+    lines: list[ReturnLineOut]
+
+    @staticmethod
+    def resolve_amount(obj: Any) -> str:
+        return str(obj.amount)
+
+    @staticmethod
+    def resolve_refunded(obj: Any) -> str:
+        return str(obj.refunded)
+
+    @staticmethod
+    def resolve_refund_due(obj: Any) -> str:
+        return str(obj.refund_due)
+
+    @staticmethod
+    def resolve_lines(obj: Any) -> list[Any]:
+        return list(obj.lines.order_by("pk"))
