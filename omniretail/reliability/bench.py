@@ -27,3 +27,66 @@ def flash_sale_bench(options: BenchOptions) -> dict[str, Any]:
     with running_server(workers=workers) as base:
         report = flash_sale(base, sale, buyers=buyers, concurrency=concurrency)
     return {**report, "server_workers": workers}
+
+
+@benchmark(
+    "crash-recovery",
+    "Real server SIGKILLed mid-stream of order placements, restarted; acknowledged orders kept.",
+)
+def crash_recovery_bench(options: BenchOptions) -> dict[str, Any]:
+    import time
+
+    import httpx
+
+    from .scenarios import OrderStream, Server, create_sale, order_body, order_soundness
+
+    clients = 2 if options.quick else 4
+    acks_before_kill = 5 if options.quick else 25
+    sale = create_sale(10_000)
+    prefix = f"crash-{sale.tag.lower()}-"
+    connections.close_all()
+    server = Server(workers=max(2, options.workers))
+    try:
+        base = server.start()
+        streams = [OrderStream(base, sale, f"{prefix}{k}-", limit=500) for k in range(clients)]
+        for stream in streams:
+            stream.ack_target = acks_before_kill
+            stream.start()
+        for stream in streams:
+            stream.acked.wait(timeout=120)
+        killed_at = time.perf_counter()
+        server.kill()
+        for stream in streams:
+            stream.join(timeout=60)
+        base = server.start()
+        restart_s = time.perf_counter() - killed_at
+        placements = [p for s in streams for p in s.placements]
+        acknowledged = [p for p in placements if p.status == 200 and p.number]
+        in_doubt = [p for p in placements if p.status is None]
+        changed = 0
+        headers = {"Authorization": f"Bearer {sale.token}"}
+        with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+            for p in in_doubt + acknowledged:
+                r = client.post("/api/v1/orders/", json=order_body(sale, p.reference))
+                same = r.status_code == 200 and (not p.number or r.json().get("number") == p.number)
+                changed += int(not same)
+    finally:
+        server.stop()
+    report = order_soundness(sale, {p.number for p in acknowledged})
+    return {
+        "clients": clients,
+        "ops": len(placements),
+        "acknowledged_before_kill": len(acknowledged),
+        "in_doubt_at_kill": len(in_doubt),
+        "replays_answered_differently": changed,
+        "kill_to_healthy_s": round(restart_s, 2),
+        "acknowledged_missing": len(report["acknowledged_missing"]),
+        "acknowledged_without_active_reservation": len(
+            report["acknowledged_without_active_reservation"]
+        ),
+        "orders_without_lines": len(report["orders_without_lines"]),
+        "orders_total_mismatch": len(report["orders_total_mismatch"]),
+        "orphan_reservations": len(report["orphan_reservations"]),
+        "orders_after_replay": report["orders"],
+        "invariant_breaches": report["invariant_breaches"],
+    }
