@@ -259,7 +259,7 @@ def post_sale(request: HttpRequest, payload: SaleIn) -> dict[str, Any]:
     return _result(movements.sell(**payload.dict()))
 
 
-class ReturnIn(InputSchema):
+class StockReturnIn(InputSchema):
     sku_id: int
     location_id: int
     quantity: int = Qty
@@ -271,7 +271,7 @@ class ReturnIn(InputSchema):
 @router.post(
     "/returns", auth=access(Perm.INVENTORY_MOVE), response={200: MovementResultOut, **WRITE_ERRORS}
 )
-def post_return(request: HttpRequest, payload: ReturnIn) -> dict[str, Any]:
+def post_return(request: HttpRequest, payload: StockReturnIn) -> dict[str, Any]:
     _loc(request, payload.location_id)
     return _result(movements.customer_return(**payload.dict()))
 

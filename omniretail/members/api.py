@@ -28,8 +28,8 @@ from .schemas import (
     ConsentIn,
     ConsentOut,
     DeleteOut,
+    MemberMergeIn,
     MemberOut,
-    MergeIn,
     PointsEntryOut,
     PointsPage,
     QrOut,
@@ -309,7 +309,7 @@ def set_consent(request: HttpRequest, member_id: int, payload: ConsentIn) -> Any
     auth=access(Perm.MEMBERS_MANAGE),
     response={200: MemberOut, **WRITE_ERRORS},
 )
-def merge(request: HttpRequest, member_id: int, payload: MergeIn) -> dict[str, Any]:
+def merge(request: HttpRequest, member_id: int, payload: MemberMergeIn) -> dict[str, Any]:
     """Fold the duplicate ``source_id`` into this member (points, stored value, login)."""
     target = _member(request, member_id)
     source = selectors.member_in_scope(_scope(request), payload.source_id)

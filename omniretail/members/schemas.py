@@ -152,7 +152,7 @@ class ConsentIn(InputSchema):
     policy_version: str | None = Field(default=None, min_length=1, max_length=20)
 
 
-class MergeIn(InputSchema):
+class MemberMergeIn(InputSchema):
     source_id: int = Field(ge=1, le=2**62)
     reason: str = Field(default="", max_length=200)
 

@@ -25,7 +25,7 @@ from .errors import OrderError
 from .models import Order, OrderReturn, OrderStatus
 from .schemas import (
     ImportIn,
-    ImportOut,
+    MarketplaceImportOut,
     NoteIn,
     OrderIn,
     OrderOut,
@@ -95,7 +95,9 @@ def list_orders(
     return {"items": rows, "next_cursor": next_cursor}
 
 
-@router.post("/import", auth=access(Perm.ORDERS_IMPORT), response={200: ImportOut, **WRITE_ERRORS})
+@router.post(
+    "/import", auth=access(Perm.ORDERS_IMPORT), response={200: MarketplaceImportOut, **WRITE_ERRORS}
+)
 def import_orders(request: HttpRequest, body: ImportIn) -> importer.ImportReport:
     """Marketplace orders; each row reported (created, duplicate or error with its code)."""
     return importer.import_marketplace_orders(

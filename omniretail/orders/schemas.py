@@ -166,7 +166,7 @@ class ImportRowOut(Schema):
     message: str
 
 
-class ImportOut(Schema):
+class MarketplaceImportOut(Schema):
     created: int
     duplicates: int
     errors: int

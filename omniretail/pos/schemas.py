@@ -16,7 +16,7 @@ Money = Field(ge=0, le=Decimal("99999999.99"), max_digits=10, decimal_places=2)
 TenderKind = Literal["cash", "card", "wechat", "alipay", "unionpay", "stored_value"]
 
 
-class PromotionOut(Schema):
+class AppliedPromotionOut(Schema):
     key: str
     name: str
     amount: str
@@ -32,7 +32,7 @@ class ScanOut(Schema):
     list_amount: str
     discount: str
     net: str
-    promotions: list[PromotionOut]
+    promotions: list[AppliedPromotionOut]
     available: int | None
     sellable: bool
     age_check_required: bool

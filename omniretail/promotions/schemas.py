@@ -106,7 +106,7 @@ class PromotionOut(Schema):
     status: str
 
 
-class LineIn(InputSchema):
+class CartLineIn(InputSchema):
     sku_id: int = Field(ge=1, le=2**62)
     quantity: int = Field(ge=1, le=10_000)
 
@@ -114,7 +114,7 @@ class LineIn(InputSchema):
 class PriceCartIn(InputSchema):
     store_id: int | None = Field(default=None, ge=1, le=2**62)
     channel: ChannelIn = "pos"
-    lines: list[LineIn] = Field(min_length=1, max_length=200)
+    lines: list[CartLineIn] = Field(min_length=1, max_length=200)
     member_id: int | None = Field(default=None, ge=1, le=2**62)
     coupon_codes: list[str] = Field(default=[], max_length=5)
 
@@ -124,7 +124,7 @@ class AllocationOut(Schema):
     amount: Decimal
 
 
-class LineOut(Schema):
+class PricedLineOut(Schema):
     line_id: str
     sku_id: int
     quantity: int
@@ -161,7 +161,7 @@ class GiftOut(Schema):
 
 
 class PriceCartOut(Schema):
-    lines: list[LineOut]
+    lines: list[PricedLineOut]
     applied: list[AppliedOut]
     skipped: list[SkippedOut]
     gifts: list[GiftOut]

@@ -14,6 +14,7 @@ from omniretail.accounts.scope import has_perm
 # (label, url name, permission) — domains append their pages here as they land.
 NAV_ITEMS: list[tuple[Any, str, Perm | None]] = [
     (_("Home"), "web:home", None),
+    (_("POS"), "pos:index", Perm.POS_OPERATE),
     (_("Products"), "catalog:product_list", Perm.CATALOG_VIEW),
     (_("Stock"), "inventory:stock_overview", Perm.INVENTORY_VIEW),
     (_("Transfers"), "inventory:transfer_list", Perm.INVENTORY_TRANSFER),

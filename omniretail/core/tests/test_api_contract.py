@@ -77,3 +77,25 @@ def test_every_request_body_schema_forbids_unknown_fields(client):
             if schema.get("type") == "object" and schema.get("additionalProperties") is not False:
                 lenient.append(f"{method.upper()} {path}")
     assert lenient == []
+
+
+def test_schema_names_are_unique_across_domains():
+    """The OpenAPI spec keys components by class name: two `ImportOut`s silently become one,
+    and clients (and the fuzzer) then validate against the wrong schema."""
+    import ninja
+
+    import omniretail.api  # noqa: F401  (imports every router and its schemas)
+
+    seen: dict[str, str] = {}
+    clashes = []
+    stack = list(ninja.Schema.__subclasses__())
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        if not cls.__module__.startswith("omniretail.") or ".tests." in cls.__module__:
+            continue
+        where = f"{cls.__module__}.{cls.__qualname__}"
+        if cls.__name__ in seen and seen[cls.__name__] != where:
+            clashes.append(f"{seen[cls.__name__]} / {where}")
+        seen.setdefault(cls.__name__, where)
+    assert clashes == []
