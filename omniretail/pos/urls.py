@@ -11,6 +11,7 @@ urlpatterns = [
     path("shift/<int:shift_id>/scan/", views.scan, name="scan"),
     path("shift/<int:shift_id>/lines/<int:line_id>/", views.set_line, name="set_line"),
     path("shift/<int:shift_id>/member/", views.member, name="member"),
+    path("shift/<int:shift_id>/register-member/", views.register_member, name="register_member"),
     path("shift/<int:shift_id>/hold/", views.hold, name="hold"),
     path("shift/<int:shift_id>/resume/<int:cart_id>/", views.resume, name="resume"),
     path("shift/<int:shift_id>/pay/", views.pay, name="pay"),

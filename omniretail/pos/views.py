@@ -161,8 +161,45 @@ def member(request: HttpRequest, shift_id: int) -> HttpResponse:
     if found is None:
         found = identity.find_by_code([brand_id], query[:20])
     if found is None:
+        if query.isdigit() and len(query) == 11:
+            return _cart_with_signup(request, shift, query, _("No member found."))
         return _cart(request, shift, _("No member found."))
     carts.set_member(cart, found.pk)
+    return _cart(request, shift)
+
+
+def _cart_with_signup(request: HttpRequest, shift: Shift, phone: str, error: str) -> HttpResponse:
+    """The cart with the offer to register ``phone`` on the spot (only for those who may)."""
+    context = _cart_context(shift, error)
+    if resolve_scope(request.user, Perm.MEMBERS_REGISTER).has_store(shift.register.store_id):
+        context["signup_phone"] = phone
+    return render(request, "pos/_cart.html", context)
+
+
+@login_required
+@require_POST
+def register_member(request: HttpRequest, shift_id: int) -> HttpResponse:
+    """Register the shopper from the till (phone + terms agreed, marketing optional) in the
+    shift's store brand and attach the new member to the cart."""
+    shift = _shift(request, shift_id)
+    store = shift.register.store
+    if not resolve_scope(request.user, Perm.MEMBERS_REGISTER).has_store(store.pk):
+        raise Http404
+    phone = request.POST.get("phone", "").strip()[:20]
+    if request.POST.get("terms") != "1":
+        return _cart_with_signup(
+            request, shift, phone, _("The shopper must agree to the membership terms.")
+        )
+    try:
+        new = identity.register_member(
+            store.brand,
+            phone,
+            store=store,
+            consents={"marketing": request.POST.get("marketing") == "1"},
+        )
+    except DomainError as exc:
+        return _cart(request, shift, exc.message)
+    carts.set_member(carts.active_cart(shift), new.pk)
     return _cart(request, shift)
 
 
