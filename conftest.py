@@ -31,6 +31,8 @@ hyp_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 PASSWORD = "correct-horse-battery-9"
 
+pytest_plugins = ["omniretail.testing.sales"]
+
 
 def pytest_configure(config: Any) -> None:
     config.addinivalue_line(

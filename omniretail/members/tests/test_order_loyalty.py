@@ -15,7 +15,6 @@ from omniretail.members.models import Member, PointsEntry
 from omniretail.orders import returns
 from omniretail.payments import services as payments
 from omniretail.payments.models import Refund
-from omniretail.payments.tests.conftest import make_sku, place  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +26,7 @@ def _balance_matches_ledger(member: Member) -> int:
     return member.points_balance
 
 
-def test_register_earn_see_redeem_return(org, make_user, api_as, frozen_now, make_sku, place):  # noqa: F811
+def test_register_earn_see_redeem_return(org, make_user, api_as, frozen_now, make_sku, place):
     customer = make_user("customer")
     member = register_member(
         org["brand"], "13912345678", store=org["stores"]["S1"], consents={}, user=customer
