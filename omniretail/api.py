@@ -95,6 +95,7 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 def _mount() -> None:
     from omniretail.accounts.api import auth_router
     from omniretail.accounts.api import router as accounts_router
+    from omniretail.analytics.api import router as analytics_router
     from omniretail.catalog.api import router as catalog_router
     from omniretail.core.api import audit_router, events_router, org_router
     from omniretail.inventory.api import router as inventory_router
@@ -103,6 +104,7 @@ def _mount() -> None:
     from omniretail.payments.api import router as payments_router
     from omniretail.pos.api import router as pos_router
     from omniretail.promotions.api import router as promotions_router
+    from omniretail.storefront.api import router as storefront_router
 
     api.add_router("/auth", auth_router)
     api.add_router("/org", org_router)
@@ -116,6 +118,8 @@ def _mount() -> None:
     api.add_router("/orders", orders_router)
     api.add_router("/payments", payments_router)
     api.add_router("/pos", pos_router)
+    api.add_router("/analytics", analytics_router)
+    api.add_router("/storefront", storefront_router)
 
 
 _mount()

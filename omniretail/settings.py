@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "omniretail.orders",
     "omniretail.payments",
     "omniretail.pos",
+    "omniretail.analytics",
+    "omniretail.storefront",
     "omniretail.reliability",
     "omniretail.web",
 ]

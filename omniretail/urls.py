@@ -16,5 +16,7 @@ urlpatterns = [
     path("orders/", include("omniretail.orders.urls")),
     path("payments/", include("omniretail.payments.urls")),
     path("pos/", include("omniretail.pos.urls")),
+    path("analytics/", include("omniretail.analytics.urls")),
+    path("shop/", include("omniretail.storefront.urls")),
     path("", include("omniretail.web.urls")),
 ]

@@ -78,6 +78,10 @@ class Perm(StrEnum):
     PAYMENTS_REFUND = "payments.refund"
     PAYMENTS_VIEW = "payments.view"
     PAYMENTS_RECONCILE = "payments.reconcile"
+    RISK_REVIEW = "risk.review"
+    ANALYTICS_VIEW = "analytics.view"
+    ANALYTICS_EXPORT = "analytics.export"
+    ANALYTICS_MANAGE = "analytics.manage"
 
 
 _VIEW_BASICS = {
@@ -108,6 +112,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
         | _TILL_SUPERVISOR
         | {Perm.ORDERS_MANAGE}
         | {Perm.ACCOUNTS_VIEW, Perm.AUDIT_VIEW, Perm.INVENTORY_APPROVE, Perm.DEVICES_MANAGE}
+        | {Perm.RISK_REVIEW, Perm.ANALYTICS_VIEW, Perm.ANALYTICS_EXPORT}
     ),
     Role.STORE_MANAGER: frozenset(
         _STORE_OPS
@@ -117,6 +122,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
         | {Perm.ORDERS_MANAGE}
         | {Perm.ACCOUNTS_VIEW, Perm.INVENTORY_APPROVE, Perm.DEVICES_MANAGE}
         | {Perm.MEMBERS_PII, Perm.MEMBERS_POINTS_ADJUST}
+        | {Perm.RISK_REVIEW, Perm.ANALYTICS_VIEW, Perm.ANALYTICS_EXPORT}
     ),
     Role.CASHIER: frozenset(
         _VIEW_BASICS
@@ -128,13 +134,19 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.MARKETER: frozenset(
         {Perm.ORG_VIEW, Perm.CATALOG_VIEW, Perm.CATALOG_PRICE, Perm.MEMBERS_VIEW}
         | {Perm.PROMOTIONS_VIEW, Perm.PROMOTIONS_MANAGE, Perm.PROMOTIONS_PRICE_CART}
+        | {Perm.ANALYTICS_VIEW}
     ),
     Role.FINANCE: frozenset(
         _VIEW_BASICS
         | {Perm.AUDIT_VIEW, Perm.MEMBERS_VIEW, Perm.ORDERS_VIEW}
         | {Perm.PAYMENTS_VIEW, Perm.PAYMENTS_RECONCILE, Perm.PAYMENTS_REFUND}
+        | {Perm.RISK_REVIEW, Perm.ANALYTICS_VIEW, Perm.ANALYTICS_EXPORT}
     ),
-    Role.ANALYST: frozenset(_VIEW_BASICS | {Perm.MEMBERS_VIEW, Perm.ORDERS_VIEW}),
+    Role.ANALYST: frozenset(
+        _VIEW_BASICS
+        | {Perm.MEMBERS_VIEW, Perm.ORDERS_VIEW}
+        | {Perm.ANALYTICS_VIEW, Perm.ANALYTICS_EXPORT, Perm.ANALYTICS_MANAGE}
+    ),
     Role.SUPPLIER: frozenset({Perm.CATALOG_VIEW}),
     Role.CUSTOMER: frozenset({Perm.MEMBERS_SELF, Perm.PROMOTIONS_PRICE_CART, Perm.ORDERS_SELF}),
 }

@@ -23,6 +23,9 @@ NAV_ITEMS: list[tuple[Any, str, Perm | None]] = [
     (_("Orders"), "orders:order_list", Perm.ORDERS_VIEW),
     (_("Members"), "members:lookup", Perm.MEMBERS_VIEW),
     (_("Promotions"), "promotions:promotion_list", Perm.PROMOTIONS_VIEW),
+    (_("Dashboards"), "analytics:dashboard", Perm.ANALYTICS_VIEW),
+    (_("Risk review"), "payments:risk_queue", Perm.RISK_REVIEW),
+    (_("Dispatch"), "orders:dispatch_board", Perm.ORDERS_FULFIL),
     (_("Audit log"), "web:audit", Perm.AUDIT_VIEW),
 ]
 

@@ -1,0 +1,7 @@
+"""analytics JSON API under /api/v1/analytics/. Thin: parse, check scope, call a service or selector."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["analytics"])

@@ -1,0 +1,1 @@
+"""storefront pages (server-rendered, thin)."""
