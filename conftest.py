@@ -29,9 +29,9 @@ hyp_settings.register_profile(
 )
 hyp_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-PASSWORD = "correct-horse-battery-9"
+from omniretail.testing.constants import PASSWORD  # noqa: E402
 
-pytest_plugins = ["omniretail.testing.sales"]
+pytest_plugins = ["omniretail.testing.sales", "omniretail.testing.browser"]
 
 
 def pytest_configure(config: Any) -> None:

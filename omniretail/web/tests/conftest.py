@@ -33,12 +33,3 @@ def audit_rows(org: dict[str, Any]) -> dict[str, Any]:
         )
     chain = audit.record("events.webhook_created", org["brand"], brand_id=org["brand"].pk)
     return {"s1": s1, "s3": s3, "chain": chain}
-
-
-@pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    """Keep each phase's report on the test item so browser fixtures can tell, at teardown,
-    whether the test failed and a screenshot is worth saving."""
-    report = yield
-    setattr(item, f"rep_{report.when}", report)
-    return report

@@ -1,0 +1,3 @@
+"""Values the test fixtures and plugins share."""
+
+PASSWORD = "correct-horse-battery-9"
