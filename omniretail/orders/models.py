@@ -70,6 +70,18 @@ class Order(models.Model):
     reference = models.CharField(_("client reference"), max_length=100, unique=True)
     pickup_code = models.CharField(_("pickup code"), max_length=6, blank=True)
     ready_at = models.DateTimeField(_("ready at"), null=True, blank=True)
+    # Where a delivery or parcel goes, and when the customer wants it (same-day delivery).
+    delivery_latitude = models.FloatField(_("delivery latitude"), null=True, blank=True)
+    delivery_longitude = models.FloatField(_("delivery longitude"), null=True, blank=True)
+    delivery_window_start = models.DateTimeField(_("deliver from"), null=True, blank=True)
+    delivery_window_end = models.DateTimeField(_("deliver by"), null=True, blank=True)
+    # Orders split by routing share the group (the client's reference).
+    split_group = models.CharField(_("split group"), max_length=100, blank=True)
+    # SLA clock: paid → ready/dispatched.
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    sla_due_at = models.DateTimeField(_("promised by"), null=True, blank=True)
+    fulfilled_at = models.DateTimeField(_("ready/dispatched at"), null=True, blank=True)
+    sla_alerted_at = models.DateTimeField(_("overdue alert at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"))
     updated_at = models.DateTimeField(_("updated at"))
 
@@ -81,6 +93,7 @@ class Order(models.Model):
             models.Index(fields=["store", "-created_at", "-id"], name="order_store_recent_idx"),
             models.Index(fields=["status", "ready_at"], name="order_status_ready_idx"),
             models.Index(fields=["store", "pickup_code"], name="order_pickup_code_idx"),
+            models.Index(fields=["sla_due_at"], name="order_sla_due_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -114,6 +127,8 @@ class OrderLine(models.Model):
     allocations = models.JSONField(_("discount allocation"), default=dict, blank=True)
     # Tobacco ordered online: a reservation for purchase at the counter, never sold online.
     in_store_purchase = models.BooleanField(_("in-store purchase only"), default=False)
+    # Units handed over / shipped; below ``quantity`` on a partially fulfilled order.
+    fulfilled_quantity = models.PositiveIntegerField(_("fulfilled"), default=0)
 
     class Meta:
         verbose_name = _("order line")
@@ -122,6 +137,10 @@ class OrderLine(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["order", "line_no"], name="order_line_no_unique"),
             models.CheckConstraint(condition=Q(quantity__gte=1), name="order_line_qty_positive"),
+            models.CheckConstraint(
+                condition=Q(fulfilled_quantity__lte=models.F("quantity")),
+                name="order_line_fulfilled_lte_qty",
+            ),
             models.CheckConstraint(
                 condition=Q(discount__gte=0) & Q(net__gte=0) & Q(unit_price__gte=0),
                 name="order_line_amounts_not_negative",
@@ -210,4 +229,171 @@ class OrderReturnLine(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=1), name="order_return_qty_positive"),
             models.CheckConstraint(condition=Q(net__gte=0), name="order_return_net_not_negative"),
+        ]
+
+
+# --- Fulfilment: shipments, couriers and delivery routes, SLA, notifications -------------------
+
+
+class ShipmentStatus(models.TextChoices):
+    SHIPPED = "shipped", _("Shipped")
+    IN_TRANSIT = "in_transit", _("In transit")
+    DELIVERED = "delivered", _("Delivered")
+    EXCEPTION = "exception", _("Delivery exception")
+
+
+class Shipment(models.Model):
+    """A parcel handed to a carrier (ship from store or warehouse), with its tracking number."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="shipments")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    carrier = models.CharField(_("carrier"), max_length=40)
+    tracking_number = models.CharField(_("tracking number"), max_length=64)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ShipmentStatus.choices, default=ShipmentStatus.SHIPPED
+    )
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("shipment")
+        verbose_name_plural = _("shipments")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["carrier", "tracking_number"], name="shipment_tracking_unique"
+            )
+        ]
+
+
+class ShipmentLine(models.Model):
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(_("quantity"))
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="shipment_line_qty_positive")
+        ]
+
+
+class ShipmentEvent(models.Model):
+    """A carrier scan (picked up, in transit, delivered …)."""
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("at"))
+    status = models.CharField(_("status"), max_length=20, choices=ShipmentStatus.choices)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    place = models.CharField(_("place"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class Courier(models.Model):
+    """A store's own delivery rider; capacity in units (bags) per trip."""
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="couriers")
+    name = models.CharField(_("name"), max_length=60)
+    capacity = models.PositiveIntegerField(_("capacity (units)"), default=20)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("courier")
+        verbose_name_plural = _("couriers")
+        ordering = ["store", "name", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="courier_capacity_positive")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DeliveryRoute(models.Model):
+    """One courier's planned trip from the store through its stops (OR-Tools plan)."""
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
+    courier = models.ForeignKey(Courier, on_delete=models.PROTECT, related_name="routes")
+    planned_at = models.DateTimeField(_("planned at"))
+    distance_m = models.PositiveIntegerField(_("distance (m)"), default=0)
+    duration_s = models.PositiveIntegerField(_("duration (s)"), default=0)
+    load = models.PositiveIntegerField(_("load (units)"), default=0)
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery route")
+        verbose_name_plural = _("delivery routes")
+        ordering = ["-planned_at", "id"]
+
+
+class DeliveryStop(models.Model):
+    route = models.ForeignKey(DeliveryRoute, on_delete=models.CASCADE, related_name="stops")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="delivery_stops")
+    sequence = models.PositiveIntegerField(_("sequence"))
+    eta = models.DateTimeField(_("estimated arrival"))
+
+    class Meta:
+        ordering = ["route", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["route", "sequence"], name="delivery_stop_seq_unique")
+        ]
+
+
+class SlaPolicy(models.Model):
+    """Minutes from payment to ready/dispatched for one store and fulfilment mode (the
+    default, ``ORDERS_SLA_MINUTES`` = 30, applies where no row exists)."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    fulfilment_mode = models.CharField(
+        _("fulfilment"), max_length=20, choices=FulfilmentMode.choices
+    )
+    minutes = models.PositiveIntegerField(_("minutes"))
+
+    class Meta:
+        verbose_name = _("fulfilment promise")
+        verbose_name_plural = _("fulfilment promises")
+        constraints = [
+            models.UniqueConstraint(fields=["store", "fulfilment_mode"], name="sla_policy_unique"),
+            models.CheckConstraint(condition=Q(minutes__gte=1), name="sla_minutes_positive"),
+        ]
+
+
+class NotificationChannel(models.TextChoices):
+    IN_APP = "in_app", _("In-app")
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+    WECHAT = "wechat", _("WeChat")
+
+
+class Notification(models.Model):
+    """One message sent (or queued) through a provider; the in-app list is these rows."""
+
+    channel = models.CharField(_("channel"), max_length=10, choices=NotificationChannel.choices)
+    template = models.CharField(_("template"), max_length=40)
+    language = models.CharField(_("language"), max_length=10)
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="notifications", null=True, blank=True
+    )
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+", null=True)
+    user_id = models.BigIntegerField(null=True, blank=True)
+    member_id = models.BigIntegerField(null=True, blank=True)
+    recipient = models.CharField(_("recipient"), max_length=200, blank=True)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    body = models.TextField(_("body"))
+    payload = models.JSONField(default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=10, default="sent")
+    created_at = models.DateTimeField(_("created at"))
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["store", "-created_at"], name="notification_store_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "template", "channel"],
+                condition=Q(order__isnull=False),
+                name="notification_once_per_order",
+            )
         ]

@@ -171,7 +171,11 @@ def place_order(
         return _same_request(existing, store, channel)
     _validate(channel, fulfilment_mode, lines)
     location = location or _default_location(store)
-    if location.store_id != store.pk:
+    if location.store_id != store.pk and not (
+        location.store_id is None
+        and fulfilment_mode == FulfilmentMode.SHIP
+        and location.brand_id == store.brand_id
+    ):
         raise ValidationFailed(
             OrderError.UNKNOWN_LOCATION, _("The location does not belong to the store.")
         )

@@ -38,6 +38,12 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
+# Reaching one of these stops the SLA clock (the goods are ready or on their way).
+FULFILLED_STATUSES = frozenset(
+    {S.READY_FOR_PICKUP, S.OUT_FOR_DELIVERY, S.SHIPPED, S.PARTIALLY_FULFILLED}
+)
+
+
 def can_transition(current: str, target: str) -> bool:
     return target in TRANSITIONS.get(current, frozenset())
 
@@ -87,6 +93,15 @@ def transition(order: Order, target: str, *, note: str = "", **data: Any) -> Ord
         if target == S.READY_FOR_PICKUP:
             locked.ready_at = now
             fields.append("ready_at")
+        if target == S.PAID and locked.paid_at is None:
+            from .sla import due_at
+
+            locked.paid_at = now
+            locked.sla_due_at = due_at(locked, now)
+            fields += ["paid_at", "sla_due_at"]
+        if target in FULFILLED_STATUSES and locked.fulfilled_at is None:
+            locked.fulfilled_at = now
+            fields.append("fulfilled_at")
         locked.save(update_fields=fields)
         record_event(locked, target, from_status=previous, to_status=target, note=note, data=data)
         events.publish(
@@ -105,4 +120,6 @@ def transition(order: Order, target: str, *, note: str = "", **data: Any) -> Ord
             store_id=locked.store_id,
         )
     order.status, order.updated_at, order.ready_at = locked.status, now, locked.ready_at
+    order.paid_at, order.sla_due_at = locked.paid_at, locked.sla_due_at
+    order.fulfilled_at = locked.fulfilled_at
     return order
