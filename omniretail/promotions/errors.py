@@ -27,3 +27,7 @@ class PromotionError(StrEnum):
     REDEMPTION_NOT_FOUND = "promotions.redemption_not_found"
     ALREADY_RECORDED = "promotions.already_recorded"
     EMPTY_CART = "promotions.empty_cart"
+    INVALID_SEGMENT = "promotions.invalid_segment"
+    RFM_UNAVAILABLE = "promotions.rfm_unavailable"
+    INVALID_CAMPAIGN = "promotions.invalid_campaign"
+    CAMPAIGN_STATE = "promotions.campaign_state"

@@ -124,6 +124,9 @@ class Coupon(models.Model):
     uses = models.PositiveIntegerField(default=0)
     issued_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    campaign = models.ForeignKey(
+        "Campaign", on_delete=models.PROTECT, null=True, blank=True, related_name="coupons"
+    )
 
     class Meta:
         verbose_name = _("coupon")
@@ -183,3 +186,124 @@ class AppliedDiscount(models.Model):
                 name="applied_has_source",
             ),
         ]
+
+
+class SegmentKind(models.TextChoices):
+    RULES = "rules", _("Rule-based")
+    RFM = "rfm", _("RFM (analytics)")
+
+
+class Segment(models.Model):
+    """A named set of members: rules over tier, registration and spend, or an RFM class from
+    analytics. Members are materialised into ``SegmentMember`` rows by ``segments.refresh`` so
+    pricing reads a member's segments with one indexed query."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="segments")
+    code = models.CharField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(
+        _("type"), max_length=10, choices=SegmentKind.choices, default=SegmentKind.RULES
+    )
+    rules = models.JSONField(_("rules"), default=dict, blank=True)
+    member_count = models.PositiveIntegerField(_("members"), default=0)
+    refreshed_at = models.DateTimeField(_("refreshed at"), null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("segment")
+        verbose_name_plural = _("segments")
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "code"], name="segment_code_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class SegmentMember(models.Model):
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="memberships")
+    member_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["segment", "member_id"], name="segment_member_unique"),
+        ]
+        indexes = [models.Index(fields=["member_id"], name="segment_member_idx")]
+
+
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    LAUNCHED = "launched", _("Launched")
+    ENDED = "ended", _("Ended")
+
+
+class Campaign(models.Model):
+    """Promotions and coupon templates aimed at a segment, with a budget, dates and a holdout
+    control group drawn deterministically from (seed, member id)."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="campaigns")
+    code = models.CharField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=120)
+    segment = models.ForeignKey(
+        Segment, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("segment")
+    )
+    promotions = models.ManyToManyField(Promotion, blank=True, related_name="campaigns")
+    coupon_templates = models.ManyToManyField(CouponTemplate, blank=True, related_name="campaigns")
+    budget = MoneyField(_("budget"), default=0)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    holdout_bp = models.PositiveIntegerField(
+        _("holdout (basis points)"), default=1000, help_text=_("1000 = 10 per cent held out")
+    )
+    seed = models.CharField(_("assignment seed"), max_length=40)
+    status = models.CharField(
+        _("status"), max_length=10, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT
+    )
+    launched_at = models.DateTimeField(_("launched at"), null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-starts_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "code"], name="campaign_code_unique"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="campaign_window_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(holdout_bp__gte=0) & Q(holdout_bp__lte=9000),
+                name="campaign_holdout_range",
+            ),
+            models.CheckConstraint(condition=Q(budget__gte=0), name="campaign_budget_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def segment_code(self) -> str:
+        """The code a treatment member carries in pricing (``Scope.member_segments``)."""
+        return f"campaign:{self.code}"
+
+
+class CampaignGroup(models.TextChoices):
+    TREATMENT = "treatment", _("Treatment")
+    CONTROL = "control", _("Control (holdout)")
+
+
+class CampaignMember(models.Model):
+    """A member's group in a campaign, fixed at launch so results never drift with the
+    segment."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="members")
+    member_id = models.BigIntegerField()
+    group = models.CharField(max_length=10, choices=CampaignGroup.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "member_id"], name="campaign_member_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["member_id", "group"], name="campaign_member_idx")]

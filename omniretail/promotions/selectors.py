@@ -144,7 +144,11 @@ def cart_lines(
     return lines
 
 
-def cart_member(brand_id: int, member_id: int | None) -> CartMember | None:
+def cart_member(
+    brand_id: int, member_id: int | None, at: dt.datetime | None = None
+) -> CartMember | None:
+    """The member as pricing sees them: tier, the segments they belong to, and
+    ``campaign:<code>`` for each live campaign holding them in its treatment group."""
     if member_id is None:
         return None
     from omniretail.members.models import Member
@@ -156,7 +160,13 @@ def cart_member(brand_id: int, member_id: int | None) -> CartMember | None:
     )
     if row is None:
         raise NotFound(_("member"), code=PromotionError.UNKNOWN_MEMBER)
-    return CartMember(member_id=row.pk, tier=row.tier.code, segments=frozenset())
+    from .campaigns import treatment_codes_of
+    from .segments import segment_codes_of
+
+    segments = segment_codes_of(row.pk)
+    if at is not None:
+        segments |= treatment_codes_of(row.pk, at)
+    return CartMember(member_id=row.pk, tier=row.tier.code, segments=segments)
 
 
 def build_cart(
@@ -179,6 +189,6 @@ def build_cart(
         at=at,
         store_id=store.pk if store else None,
         region_id=store.region_id if store else None,
-        member=cart_member(brand_id, member_id),
+        member=cart_member(brand_id, member_id, at),
         coupons=tuple(coupons),
     )
