@@ -25,3 +25,7 @@ class PaymentError(StrEnum):
     MALFORMED_NOTIFICATION = "payment_malformed_notification"
     UNKNOWN_PROVIDER = "payment_unknown_provider"
     UNKNOWN_TRANSACTION = "payment_unknown_transaction"
+    UNKNOWN_RISK_RULE = "payment_unknown_risk_rule"
+    UNKNOWN_RISK_FLAG = "payment_unknown_risk_flag"
+    INVALID_REVIEW = "payment_invalid_review"
+    INVALID_SETTLEMENT_FILE = "payment_invalid_settlement_file"

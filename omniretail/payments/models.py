@@ -175,3 +175,80 @@ class SandboxTransaction(models.Model):
     status = models.CharField(max_length=20)  # user_paying | success | declined
     created_at = models.DateTimeField()
     paid_at = models.DateTimeField(null=True, blank=True)
+
+
+class RiskRuleCode(models.TextChoices):
+    VELOCITY = "velocity", _("Velocity per tender account")
+    REFUND_NO_RECEIPT = "refund_no_receipt", _("Refund without receipt")
+    REFUND_RATIO = "refund_ratio", _("Refund ratio per cashier")
+    PRICE_OVERRIDE = "price_override", _("Manual price overrides per cashier")
+    AMOUNT_OUTLIER = "amount_outlier", _("Amount outlier")
+
+
+class RiskRule(models.Model):
+    """A rule's configurable threshold: ``threshold`` is a count, a ratio or yuan depending on
+    the rule; ``window_minutes`` is the look-back. Missing rows use ``risk.DEFAULTS``."""
+
+    code = models.CharField(_("rule"), max_length=30, choices=RiskRuleCode.choices, unique=True)
+    threshold = models.DecimalField(_("threshold"), max_digits=12, decimal_places=2)
+    window_minutes = models.PositiveIntegerField(_("window (minutes)"), default=60)
+    enabled = models.BooleanField(_("enabled"), default=True)
+
+    class Meta:
+        verbose_name = _("risk rule")
+
+
+class RiskFlagStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLEARED = "cleared", _("Cleared")
+    CONFIRMED = "confirmed", _("Confirmed fraud")
+
+
+class RiskFlag(models.Model):
+    """A rule fired: waits in the review queue until someone clears or confirms it. One open
+    flag per rule and subject (a burst raises one flag, not fifty)."""
+
+    rule = models.CharField(_("rule"), max_length=30, choices=RiskRuleCode.choices)
+    subject = models.CharField(_("subject"), max_length=120)
+    store_id = models.BigIntegerField(_("store"), null=True, blank=True, db_index=True)
+    observed = models.DecimalField(_("observed"), max_digits=14, decimal_places=2)
+    threshold = models.DecimalField(_("threshold"), max_digits=12, decimal_places=2)
+    detail = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=RiskFlagStatus.choices, default=RiskFlagStatus.OPEN
+    )
+    hits = models.PositiveIntegerField(_("hits"), default=1)
+    created_at = models.DateTimeField(_("created at"))
+    reviewed_by_id = models.BigIntegerField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("risk flag")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "subject"],
+                condition=Q(status="open"),
+                name="risk_one_open_flag_per_subject",
+            )
+        ]
+
+
+class SettlementLine(models.Model):
+    """One row of an imported provider settlement file (kept so a report can be re-run)."""
+
+    provider = models.CharField(_("provider"), max_length=30)
+    day = models.DateField(_("day"))
+    txn_id = models.CharField(_("provider transaction"), max_length=64)
+    amount = MoneyField(_("amount"))
+    fee = MoneyField(_("fee"), default=0)
+    imported_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "txn_id"], name="settlement_txn_unique_per_provider"
+            )
+        ]
+        indexes = [models.Index(fields=["provider", "day"])]

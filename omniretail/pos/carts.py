@@ -47,6 +47,12 @@ def set_member(cart: PosCart, member_id: int | None) -> None:
     PosCart.objects.filter(pk=cart.pk).update(member_id=member_id)
 
 
+def set_coupons(cart: PosCart, codes: list[str]) -> None:
+    unique = list(dict.fromkeys(c.strip().upper() for c in codes if c.strip()))[:5]
+    PosCart.objects.filter(pk=cart.pk).update(coupon_codes=unique)
+    cart.coupon_codes = unique
+
+
 def hold(cart: PosCart, label: str = "") -> None:
     if cart.lines.exists():
         PosCart.objects.filter(pk=cart.pk).update(status=CartStatus.HELD, label=label[:60])

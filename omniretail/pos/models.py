@@ -143,6 +143,7 @@ class PosCart(models.Model):
     status = models.CharField(max_length=10, choices=CartStatus.choices, default="active")
     member_id = models.BigIntegerField(null=True, blank=True)
     label = models.CharField(max_length=60, blank=True)
+    coupon_codes = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField()
 
     class Meta:
@@ -157,8 +158,92 @@ class PosCartLine(models.Model):
     cart = models.ForeignKey(PosCart, on_delete=models.CASCADE, related_name="lines")
     sku = models.ForeignKey("catalog.Sku", on_delete=models.PROTECT)
     quantity = models.PositiveIntegerField()
+    # Supervisor-approved exceptions (a ``PosOverride`` row each): a new unit price, and a
+    # manual discount in yuan off the line.
+    override_price = MoneyField(null=True, blank=True)
+    manual_discount = MoneyField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["cart", "sku"], name="pos_cart_line_per_sku"),
         ]
+
+
+class SupervisorPin(models.Model):
+    """A supervisor's approval PIN (argon2 through Django's hashers; never stored in clear).
+
+    Failed attempts are counted; after ``approvals.MAX_FAILURES`` in a row the PIN is locked
+    until ``locked_until`` so a PIN cannot be guessed at the till."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pos_pin"
+    )
+    pin_hash = models.CharField(max_length=200)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("supervisor PIN")
+
+
+class OverrideKind(models.TextChoices):
+    PRICE_OVERRIDE = "price_override", _("price override")
+    LINE_VOID = "line_void", _("line void")
+    MANUAL_DISCOUNT = "manual_discount", _("manual discount")
+    REFUND = "refund", _("refund")
+
+
+class PosOverride(models.Model):
+    """One supervisor-approved exception at the till: who asked, who approved, what changed.
+
+    Append-only; risk rules count these per cashier."""
+
+    shift = models.ForeignKey(Shift, on_delete=models.PROTECT, related_name="overrides")
+    kind = models.CharField(max_length=20, choices=OverrideKind.choices)
+    sku_id = models.BigIntegerField(null=True, blank=True)
+    cashier = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    before = MoneyField(_("before"), default=0)
+    after = MoneyField(_("after"), default=0)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["cashier", "at"])]
+
+
+class Fapiao(models.Model):
+    """A customer's request for a 发票 (invoice) on a till sale; issued by finance later."""
+
+    class Kind(models.TextChoices):
+        PERSONAL = "personal", _("personal")
+        COMPANY = "company", _("company")
+
+    sale = models.OneToOneField(PosSale, on_delete=models.PROTECT, related_name="fapiao")
+    kind = models.CharField(_("type"), max_length=10, choices=Kind.choices)
+    title = models.CharField(_("invoice title"), max_length=100)
+    tax_id = models.CharField(_("taxpayer ID"), max_length=20, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    requested_at = models.DateTimeField()
+
+
+class PosRefund(models.Model):
+    """A refund at the till: the return made through the orders service, and the cash that
+    left the drawer for it (if any was refunded in cash)."""
+
+    shift = models.ForeignKey(Shift, on_delete=models.PROTECT, related_name="refunds")
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="+")
+    return_id = models.BigIntegerField()
+    reference = models.CharField(max_length=100, unique=True)
+    amount = MoneyField()
+    cash_amount = MoneyField(default=0)
+    with_receipt = models.BooleanField(default=True)
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField()

@@ -20,13 +20,15 @@ from omniretail.catalog.restrictions import check_sellable
 from omniretail.core import clock
 from omniretail.core.errors import NotFound
 from omniretail.core.models import Store
+from omniretail.core.money import quantize
 from omniretail.inventory.models import StockLevel
 from omniretail.promotions import engine
 from omniretail.promotions import selectors as promo
 from omniretail.promotions.cart import Cart, CartLine
+from omniretail.promotions.coupons import resolve_coupons
 
 from .errors import PosError
-from .models import PosCart, Shift, ShiftStatus
+from .models import PosCart, PosCartLine, PosRefund, Shift, ShiftStatus
 
 
 @dataclass
@@ -45,13 +47,17 @@ class PricedLine:
     age_check_required: bool = False
     reasons: list[str] = field(default_factory=list)
     barcode: str = ""
+    line_id: int | None = None
+    override_price: Decimal | None = None
+    manual_discount: Decimal = Decimal("0.00")
 
 
 def line_out(line: PricedLine) -> dict[str, Any]:
     """The line as the API and templates show it: money as "12.50" strings."""
     out = asdict(line)
-    for key in ("unit_price", "list_amount", "discount", "net"):
+    for key in ("unit_price", "list_amount", "discount", "net", "manual_discount"):
         out[key] = str(out[key])
+    out["override_price"] = str(line.override_price) if line.override_price is not None else None
     return out
 
 
@@ -154,6 +160,13 @@ def price_pos_cart(cart: PosCart, store: Store) -> PricedCart:
         zero = Decimal("0.00")
         return PricedCart([], zero, zero, zero, [], False)
     now = clock.now()
+    coupons = (
+        resolve_coupons(
+            store.brand_id, cart.coupon_codes, channel="pos", member_id=cart.member_id, at=now
+        )
+        if cart.coupon_codes
+        else []
+    )
     built = promo.build_cart(
         store.brand_id,
         [(r.sku_id, r.quantity) for r in rows],
@@ -161,6 +174,7 @@ def price_pos_cart(cart: PosCart, store: Store) -> PricedCart:
         store=store,
         at=now,
         member_id=cart.member_id,
+        coupons=coupons,
     )
     result = engine.price_cart(built, promo.active_promotions(store.brand_id, now))
     names = _names(result)
@@ -187,16 +201,42 @@ def price_pos_cart(cart: PosCart, store: Store) -> PricedCart:
                 sellable=verdict.sellable,
                 age_check_required=verdict.requires_age_check,
                 reasons=list(verdict.reasons),
+                line_id=row.pk,
             )
         )
+        _apply_adjustments(lines[-1], row)
+    list_total = sum((ln.list_amount for ln in lines), Decimal("0.00"))
+    total = sum((ln.net for ln in lines), Decimal("0.00"))
     return PricedCart(
         lines,
-        result.list_total,
-        result.discount_total,
-        result.total,
+        list_total,
+        list_total - total,
+        total,
         result.explanation,
         any(ln.age_check_required for ln in lines),
     )
+
+
+def _apply_adjustments(line: PricedLine, row: PosCartLine) -> None:
+    """Supervisor-approved exceptions on top of the engine's price: an overridden unit price
+    replaces the promotional price of the line, a manual discount comes off what is left."""
+    if row.override_price is not None:
+        line.unit_price = row.override_price
+        line.net = quantize(row.override_price * row.quantity)
+        line.promotions = [
+            {
+                "key": "override",
+                "name": _("Price override"),
+                "amount": str(line.list_amount - line.net),
+            }
+        ]
+        line.override_price = row.override_price
+    if row.manual_discount:
+        off = min(row.manual_discount, line.net)
+        line.net -= off
+        line.manual_discount = off
+        line.promotions.append({"key": "manual", "name": _("Manual discount"), "amount": str(off)})
+    line.discount = line.list_amount - line.net
 
 
 def open_shift_of(register_id: int) -> Shift | None:
@@ -205,3 +245,18 @@ def open_shift_of(register_id: int) -> Shift | None:
         .filter(register_id=register_id, status=ShiftStatus.OPEN)
         .first()
     )
+
+
+def cashier_shift_ids(cashier_id: int, since: Any) -> list[int]:
+    """The cashier's shifts that were open at some point since ``since`` (for risk rules)."""
+    return list(
+        Shift.objects.filter(cashier_id=cashier_id)
+        .exclude(closed_at__lt=since)
+        .values_list("pk", flat=True)[:500]
+    )
+
+
+def refunds_without_receipt(cashier_id: int, since: Any) -> int:
+    return PosRefund.objects.filter(
+        shift__cashier_id=cashier_id, with_receipt=False, created_at__gte=since
+    ).count()

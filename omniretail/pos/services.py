@@ -7,6 +7,7 @@ is idempotent on the client's reference: a retry returns the receipt already mad
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -169,6 +170,9 @@ def _z_prefix(register: Register) -> str:
 class CheckoutLine:
     sku_id: int
     quantity: int
+    # Supervisor-approved at the till (``approvals``): a new unit price, yuan off the line.
+    override_price: Decimal | None = None
+    manual_discount: Decimal = Decimal("0.00")
 
 
 @dataclass
@@ -210,6 +214,7 @@ def checkout(
     reference: str,
     member_id: int | None = None,
     age_verified: bool = False,
+    coupon_codes: Sequence[str] = (),
 ) -> CheckoutResult:
     """Place a carry-out till order and take its payment; record the receipt and the cash
     that moved in the drawer. ``tenders`` are ``payments.services.TenderIn``."""
@@ -229,6 +234,7 @@ def checkout(
         lines=[orders.LineRequest(ln.sku_id, ln.quantity) for ln in lines],
         reference=f"pos:{reference}",
         member_id=member_id,
+        **_order_extras(lines, coupon_codes),
     )
     tenders = _tenders(tenders)
     result = _take_payment(order, tenders, reference, shift)
@@ -243,7 +249,44 @@ def checkout(
                 "failures": [str(f) for f in result.failures][:10],
             },
         )
-    return _record_sale(shift, order, tenders, reference, result)
+    done = _record_sale(shift, order, tenders, reference, result)
+    if not done.replayed:
+        _check_risk(result)
+    return done
+
+
+def _check_risk(result: Any) -> None:
+    """Payment risk rules (velocity, amount outliers) flag — never block — the sale."""
+    from omniretail.payments import risk
+    from omniretail.payments.models import Payment
+
+    for payment in Payment.objects.filter(pk__in=list(result.payment_ids or [])):
+        risk.check_payment(payment)
+
+
+def _order_extras(lines: Sequence[CheckoutLine], coupon_codes: Sequence[str]) -> dict[str, Any]:
+    """Coupons and approved price exceptions go to the orders service, which prices the order.
+    Until ``place_order`` takes them (``coupon_codes``, ``price_overrides`` {sku: unit price},
+    ``manual_discounts`` {sku: yuan}) a cart using them is refused — never sold at a price
+    other than the one on the screen."""
+    extras: dict[str, Any] = {}
+    if coupon_codes:
+        extras["coupon_codes"] = list(coupon_codes)
+    overrides = {ln.sku_id: ln.override_price for ln in lines if ln.override_price is not None}
+    discounts = {ln.sku_id: ln.manual_discount for ln in lines if ln.manual_discount}
+    if overrides:
+        extras["price_overrides"] = overrides
+    if discounts:
+        extras["manual_discounts"] = discounts
+    accepted = inspect.signature(orders.place_order).parameters
+    missing = [name for name in extras if name not in accepted]
+    if missing:
+        raise InvalidState(
+            PosError.ADJUSTMENTS_UNSUPPORTED,
+            _("Coupons and manual prices cannot be charged yet; remove them to check out."),
+            {"unsupported": missing},
+        )
+    return extras
 
 
 def _tenders(tenders: Sequence[Any]) -> list[Any]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,12 +19,24 @@ from django.views.decorators.http import require_POST
 
 from omniretail.accounts.permissions import Perm
 from omniretail.accounts.scope import resolve_scope
-from omniretail.core.errors import DomainError
+from omniretail.core.errors import DomainError, ValidationFailed
 from omniretail.core.money import quantize
 from omniretail.members import crypto, identity
+from omniretail.promotions import coupons
 
-from . import carts, reports, selectors, services
-from .models import CartStatus, PosCart, PosSale, Register, Shift, ShiftStatus, ZReport
+from . import approvals, carts, receipts, refunds, reports, selectors, services
+from .errors import PosError
+from .models import (
+    CartStatus,
+    Fapiao,
+    PosCart,
+    PosRefund,
+    PosSale,
+    Register,
+    Shift,
+    ShiftStatus,
+    ZReport,
+)
 
 
 def _stores(request: HttpRequest) -> frozenset[int]:
@@ -138,7 +151,57 @@ def set_line(request: HttpRequest, shift_id: int, line_id: int) -> HttpResponse:
         quantity = int(request.POST.get("quantity", "0"))
     except ValueError:
         quantity = 0
+    if quantity <= 0:
+        return _cart(request, shift, _("Voiding a line needs a supervisor's approval."))
     carts.set_quantity(carts.active_cart(shift), line_id, quantity)
+    return _cart(request, shift)
+
+
+@login_required
+@require_POST
+def approve(request: HttpRequest, shift_id: int, line_id: int) -> HttpResponse:
+    """A supervisor-approved change to a line: price override, manual discount or void."""
+    shift = _shift(request, shift_id)
+    action = request.POST.get("action", "")
+    common = {
+        "shift": shift,
+        "line_id": line_id,
+        "supervisor": request.POST.get("supervisor", "")[:150],
+        "pin": request.POST.get("pin", "")[:20],
+        "reason": request.POST.get("reason", "")[:200],
+    }
+    value = request.POST.get("value", "").strip()[:20]
+    try:
+        if action == "override":
+            approvals.override_price(unit_price=value or "x", **common)
+        elif action == "discount":
+            approvals.manual_discount(amount=value or "x", **common)
+        elif action == "void":
+            approvals.void_line(**common)
+        else:
+            return _cart(request, shift, _("Choose what to approve."))
+    except DomainError as exc:
+        return _cart(request, shift, exc.message)
+    return _cart(request, shift)
+
+
+@login_required
+@require_POST
+def coupon(request: HttpRequest, shift_id: int) -> HttpResponse:
+    """Add a coupon code to the cart (checked at once), or clear them all."""
+    shift = _shift(request, shift_id)
+    cart = carts.active_cart(shift)
+    code = request.POST.get("code", "").strip()[:40]
+    if not code:
+        carts.set_coupons(cart, [])
+        return _cart(request, shift)
+    try:
+        coupons.validate(
+            shift.register.store.brand_id, code, channel="pos", member_id=cart.member_id
+        )
+    except DomainError as exc:
+        return _cart(request, shift, exc.message)
+    carts.set_coupons(cart, [*cart.coupon_codes, code])
     return _cart(request, shift)
 
 
@@ -158,6 +221,11 @@ def member(request: HttpRequest, shift_id: int) -> HttpResponse:
             found = identity.find_by_phone(brand_id, crypto.normalise_phone(query))
         except DomainError:
             found = None
+    if found is None and len(query) > 20:
+        try:
+            found = identity.find_by_qr([brand_id], query[:500])
+        except DomainError as exc:
+            return _cart(request, shift, exc.message)
     if found is None:
         found = identity.find_by_code([brand_id], query[:20])
     if found is None:
@@ -219,38 +287,80 @@ def resume(request: HttpRequest, shift_id: int, cart_id: int) -> HttpResponse:
     return _cart(request, shift)
 
 
+SPLIT_KINDS = ("wechat", "alipay", "unionpay", "card", "stored_value", "points")
+
+
+def _tenders_from(request: HttpRequest, total: Decimal, member_id: int | None) -> list[Any]:
+    """The tenders on the pay form: one kind for the whole total (a tender button), or a split
+    — an amount per non-cash kind, and cash for the rest with the note handed over."""
+    from omniretail.payments.services import TenderIn
+
+    post = request.POST
+    code = post.get("auth_code", "").strip()[:64]
+    kind = post.get("kind", "split")
+    if kind != "split":
+        tendered = None
+        if kind == "cash":
+            tendered = _money(post.get("tendered", "")) or total
+            if tendered < total:
+                raise ValidationFailed(
+                    PosError.INVALID_AMOUNT, _("Cash handed over is less than the total.")
+                )
+        return [TenderIn(kind, total, code, tendered, member_id)]
+    tenders = []
+    for name in SPLIT_KINDS:
+        text = post.get(f"amount_{name}", "").strip()
+        if not text:
+            continue
+        amount = _money(text)
+        if amount is None or amount <= 0:
+            raise ValidationFailed(PosError.INVALID_AMOUNT, _("Check the tender amounts."))
+        own_code = post.get(f"code_{name}", "").strip()[:64] or code
+        tenders.append(TenderIn(name, amount, own_code, None, member_id))
+    rest = total - sum((t.amount for t in tenders), Decimal("0.00"))
+    if rest < 0:
+        raise ValidationFailed(PosError.INVALID_AMOUNT, _("The tenders are more than the total."))
+    if rest > 0:
+        tendered = _money(post.get("tendered", "")) or rest
+        if tendered < rest:
+            raise ValidationFailed(
+                PosError.INVALID_AMOUNT,
+                _("Cash handed over (%(cash)s) is less than the rest due (%(rest)s).")
+                % {"cash": tendered, "rest": rest},
+            )
+        tenders.insert(0, TenderIn("cash", rest, "", tendered, member_id))
+    return tenders
+
+
 @login_required
 @require_POST
 def pay(request: HttpRequest, shift_id: int) -> HttpResponse:
-    """Tender the whole total in one kind: cash with the note handed over (change is shown on
-    the receipt), a 付款码 for WeChat/Alipay, or the card terminal."""
-    from omniretail.payments.services import TenderIn
-
+    """Take payment: cash with change, a 付款码 for WeChat Pay/Alipay, the card terminal,
+    stored value, points — one kind or split across several."""
     shift = _shift(request, shift_id)
     cart = carts.active_cart(shift)
-    priced = selectors.price_pos_cart(cart, shift.register.store)
-    if not priced.lines:
-        return _cart(request, shift, _("The cart is empty."))
-    kind = request.POST.get("kind", "cash")
-    tendered = None
-    if kind == "cash":
-        tendered = _money(request.POST.get("tendered", "")) or priced.total
-        if tendered < priced.total:
-            return _cart(request, shift, _("Cash handed over is less than the total."))
-    tender = TenderIn(
-        kind=kind,
-        amount=priced.total,
-        auth_code=request.POST.get("auth_code", "").strip()[:64],
-        tendered=tendered,
-    )
     try:
+        priced = selectors.price_pos_cart(cart, shift.register.store)
+        if not priced.lines:
+            return _cart(request, shift, _("The cart is empty."))
+        tenders = _tenders_from(request, priced.total, cart.member_id)
+        rows = {r.sku_id: r for r in cart.lines.all()}
         result = services.checkout(
             shift=shift,
-            lines=[services.CheckoutLine(ln.sku_id, ln.quantity) for ln in priced.lines],
-            tenders=[tender],
+            lines=[
+                services.CheckoutLine(
+                    ln.sku_id,
+                    ln.quantity,
+                    rows[ln.sku_id].override_price,
+                    rows[ln.sku_id].manual_discount,
+                )
+                for ln in priced.lines
+            ],
+            tenders=tenders,
             reference=f"web-{cart.pk}",
             member_id=cart.member_id,
             age_verified=request.POST.get("age_verified") == "1",
+            coupon_codes=cart.coupon_codes,
         )
     except DomainError as exc:
         return _cart(request, shift, exc.message)
@@ -261,8 +371,7 @@ def pay(request: HttpRequest, shift_id: int) -> HttpResponse:
     return response
 
 
-@login_required
-def receipt(request: HttpRequest, sale_id: int) -> HttpResponse:
+def _sale(request: HttpRequest, sale_id: int) -> PosSale:
     sale = (
         PosSale.objects.select_related("order__store", "shift__register")
         .filter(pk=sale_id, order__store_id__in=_stores(request))
@@ -270,8 +379,113 @@ def receipt(request: HttpRequest, sale_id: int) -> HttpResponse:
     )
     if sale is None:
         raise Http404
-    lines = sale.order.lines.select_related("sku").order_by("line_no")
-    return render(request, "pos/receipt.html", {"sale": sale, "order": sale.order, "lines": lines})
+    return sale
+
+
+def _receipt_context(request: HttpRequest, sale: PosSale) -> dict[str, Any]:
+    link = request.build_absolute_uri(
+        reverse("pos:e_receipt", args=[receipts.e_receipt_token(sale)])
+    )
+    return {
+        "sale": sale,
+        "order": sale.order,
+        "lines": sale.order.lines.select_related("sku").order_by("line_no"),
+        "tenders": receipts.tender_rows(sale),
+        "e_link": link,
+        "qr_svg": receipts.qr_svg(link),
+        "fapiao": Fapiao.objects.filter(sale=sale).first(),
+    }
+
+
+@login_required
+def receipt(request: HttpRequest, sale_id: int) -> HttpResponse:
+    sale = _sale(request, sale_id)
+    context = _receipt_context(request, sale)
+    context["error"] = request.GET.get("e", "")[:200]
+    return render(request, "pos/receipt.html", context)
+
+
+@login_required
+def receipt_pdf(request: HttpRequest, sale_id: int) -> HttpResponse:
+    sale = _sale(request, sale_id)
+    context = _receipt_context(request, sale)
+    pdf = receipts.receipt_pdf(sale, context["e_link"])
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="receipt-{sale.order.number}.pdf"'
+    return response
+
+
+def e_receipt(request: HttpRequest, token: str) -> HttpResponse:
+    """The customer's e-receipt: public, reached only through the signed link on the QR."""
+    sale = receipts.sale_from_token(token)
+    if sale is None:
+        raise Http404
+    context = _receipt_context(request, sale)
+    context["public"] = True
+    return render(request, "pos/receipt.html", context)
+
+
+@login_required
+@require_POST
+def fapiao(request: HttpRequest, sale_id: int) -> HttpResponse:
+    sale = _sale(request, sale_id)
+    url = reverse("pos:receipt", args=[sale.pk])
+    try:
+        refunds.request_fapiao(
+            sale,
+            kind=request.POST.get("kind", ""),
+            title=request.POST.get("title", ""),
+            tax_id=request.POST.get("tax_id", ""),
+            email=request.POST.get("email", ""),
+        )
+    except DomainError as exc:
+        return redirect(url + "?" + urlencode({"e": exc.message}))
+    return redirect(url)
+
+
+@login_required
+def refund(request: HttpRequest, shift_id: int) -> HttpResponse:
+    """Refund at the till: find the sale by its receipt, choose lines and quantities, a
+    supervisor approves with their PIN, the money goes back to the original tenders."""
+    shift = _shift(request, shift_id)
+    number = (request.POST.get("receipt") or request.GET.get("receipt") or "").strip()[:80]
+    context: dict[str, Any] = {"shift": shift, "number": number, "error": "", "done": None}
+    order = None
+    if number:
+        try:
+            order = refunds.find_receipt(number, _stores(request))
+        except DomainError as exc:
+            context["error"] = exc.message
+    if order is not None and request.method == "POST":
+        wanted = []
+        for line in refunds.refundable_lines(order):
+            try:
+                qty = int(request.POST.get(f"qty_{line['id']}", "0") or 0)
+            except ValueError:
+                qty = 0
+            if qty > 0:
+                wanted.append((line["id"], qty))
+        try:
+            context["done"] = refunds.refund_at_till(
+                shift=shift,
+                order=order,
+                lines=wanted,
+                reference=request.POST.get("reference", "")[:60],
+                supervisor=request.POST.get("supervisor", ""),
+                pin=request.POST.get("pin", "")[:20],
+                reason=request.POST.get("reason", "")[:200],
+                with_receipt=request.POST.get("with_receipt") == "1",
+                store_ids=_stores(request),
+            )
+        except DomainError as exc:
+            context["error"] = exc.message
+    if order is not None:
+        context["order"] = order
+        context["lines"] = refunds.refundable_lines(order)
+        context["reference"] = (
+            f"R{shift.pk}-{order.pk}-{PosRefund.objects.filter(order=order).count() + 1}"
+        )
+    return render(request, "pos/refund.html", context)
 
 
 @login_required
