@@ -219,7 +219,7 @@ def cancel(request: HttpRequest, order_id: int, body: NoteIn) -> Order:
 def verify_pickup(request: HttpRequest, body: PickupIn) -> Order:
     """Counter check: the 6-digit code or the scanned QR payload of a ready order."""
     store = _store(request, body.store_id)
-    order = pickup.verify_pickup(store, body.code)
+    order = pickup.verify_pickup(store, body.code, id_checked=body.id_checked)
     return _order(request, order.pk)
 
 

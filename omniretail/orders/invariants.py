@@ -46,6 +46,7 @@ def open_remote_lines_hold_stock() -> Iterator[str]:
         OrderLine.objects.exclude(order__status__in=CLOSED_STATUSES)
         .exclude(order__fulfilment_mode=FulfilmentMode.POS_CARRY_OUT)
         .exclude(order__status=S.CREATED)
+        .exclude(order__status=S.PARTIALLY_FULFILLED, fulfilled_quantity=0)
         .values_list("order__number", "line_no")
         .order_by("pk")
     )
@@ -72,3 +73,16 @@ def _unheld(rows: list[tuple[str, int]]) -> Iterator[str]:
     for number, no in rows:
         if f"{number}:{no}" not in held and f"order:{number}:{no}" not in sold:
             yield f"order {number} line {no}: neither reserved nor sold"
+
+
+@invariant("orders.fulfilled_not_above_ordered")
+def fulfilled_not_above_ordered() -> Iterator[str]:
+    """Shipped units never exceed the line (the CHECK constraint's twin, readable)."""
+    from django.db.models import F
+
+    for number, no in (
+        OrderLine.objects.filter(fulfilled_quantity__gt=F("quantity"))
+        .values_list("order__number", "line_no")
+        .iterator(chunk_size=1000)
+    ):
+        yield f"order {number} line {no}: fulfilled more than ordered"

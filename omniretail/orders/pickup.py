@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from omniretail.core import clock
-from omniretail.core.errors import InvalidState, NotFound
+from omniretail.core.errors import InvalidState, NotFound, ValidationFailed
 from omniretail.core.models import Store
 
 from .errors import OrderError
@@ -71,11 +71,30 @@ def mark_ready(order: Order) -> Order:
     return state.transition(order, S.READY_FOR_PICKUP)
 
 
+def checks_needed(order: Order) -> dict[str, object]:
+    """What the counter must check before handing over: an ID for tobacco reserved online
+    (sold at the counter, to an adult), the buyer's age for age-restricted goods (alcohol)."""
+    from omniretail.catalog.restrictions import check_sellable
+
+    tobacco = False
+    min_age = 0
+    for line in order.lines.select_related("sku__product__category"):
+        tobacco = tobacco or line.in_store_purchase
+        verdict = check_sellable(line.sku, "pos")
+        if verdict.requires_age_check:
+            min_age = max(min_age, verdict.min_age or 18)
+    if tobacco:
+        min_age = max(min_age, 18)
+    return {"id_check": tobacco, "age_check": bool(min_age), "min_age": min_age or None}
+
+
 @transaction.atomic
-def verify_pickup(store: Store, code: str) -> Order:
+def verify_pickup(store: Store, code: str, *, id_checked: bool = False) -> Order:
     """Staff at the counter: the code (or scanned QR) names a ready order of this store;
-    the goods are handed over, reservations become sales and the order completes."""
-    from . import services
+    the goods are handed over, reservations become sales and the order completes.
+    Tobacco (reserved online, bought at the counter) needs an ID check and age-restricted
+    goods an age check: ``id_checked`` is the clerk's confirmation; without it nothing moves."""
+    from . import services, state
 
     pickup_code = _code_from(code, store)
     order = (
@@ -93,6 +112,16 @@ def verify_pickup(store: Store, code: str) -> Order:
             _("This order is not ready for pickup yet."),
             {"status": order.status},
         )
+    needed = checks_needed(order)
+    if (needed["id_check"] or needed["age_check"]) and not id_checked:
+        raise ValidationFailed(
+            OrderError.ID_CHECK_REQUIRED,
+            _("Check the customer's ID (age %(age)s+) before handing over this order.")
+            % {"age": needed["min_age"]},
+            needed,
+        )
+    if id_checked and (needed["id_check"] or needed["age_check"]):
+        state.record_event(order, "id_checked", note=_("ID checked at the counter"), data=needed)
     return services.complete(order, note=_("Picked up at the counter"), pickup_verified=True)
 
 

@@ -38,6 +38,7 @@ class NoteIn(InputSchema):
 class PickupIn(InputSchema):
     store_id: int = Field(ge=1, le=2**62)
     code: str = Field(min_length=6, max_length=300)
+    id_checked: bool = False
 
 
 class LineOut(Schema):

@@ -282,6 +282,7 @@ def _sell_lines(order: Order) -> None:
             reference=line.sale_reference,
             reservation_reference=line.reservation_reference if held else None,
         )
+        OrderLine.objects.filter(pk=line.pk).update(fulfilled_quantity=line.quantity)
 
 
 def _release_lines(order: Order) -> None:
@@ -322,8 +323,11 @@ def start_picking(order: Order) -> Order:
 
 
 @transaction.atomic
-def dispatch(order: Order, target: str) -> Order:
-    """Goods leave the store (shipped or out for delivery): reservations become sales."""
+def dispatch(order: Order, target: str, picked: dict[int, int] | None = None) -> Order:
+    """Goods leave the store (shipped or out for delivery): reservations become sales; lines
+    picked short (``picked``: line id → units) make the order partially fulfilled."""
+    from . import fulfilment
+
     expected = {
         FulfilmentMode.SHIP: S.SHIPPED,
         FulfilmentMode.DELIVERY: S.OUT_FOR_DELIVERY,
@@ -334,9 +338,11 @@ def dispatch(order: Order, target: str) -> Order:
             _("This order is not fulfilled that way."),
             {"fulfilment_mode": order.fulfilment_mode, "to": target},
         )
-    state.transition(order, target)
-    _sell_lines(order)
-    return order
+    current = Order.objects.values_list("status", flat=True).get(pk=order.pk)
+    if current != S.PICKING:
+        state.transition(order, target)  # refused with the state machine's error
+    short = fulfilment.fulfil_lines(order, picked)
+    return fulfilment._leave(order, target, short)
 
 
 @transaction.atomic
