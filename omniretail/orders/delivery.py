@@ -77,7 +77,7 @@ class Params:
     horizon_s: int = 4 * 3600
 
     def travel_s(self, metres: int) -> int:
-        return int(round(metres / (self.speed_kmh / 3.6)))
+        return round(metres / (self.speed_kmh / 3.6))
 
 
 def params() -> Params:
@@ -90,7 +90,7 @@ def distance_matrix(points: list[tuple[float, float]]) -> list[list[int]]:
     m = [[0] * n for _ in range(n)]
     for i in range(n):
         for j in range(i + 1, n):
-            d = int(round(haversine_km(*points[i], *points[j]) * 1300))
+            d = round(haversine_km(*points[i], *points[j]) * 1300)
             m[i][j] = m[j][i] = d
     return m
 
