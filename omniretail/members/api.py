@@ -28,6 +28,7 @@ from .schemas import (
     ConsentIn,
     ConsentOut,
     DeleteOut,
+    MemberCouponOut,
     MemberMergeIn,
     MemberOut,
     PointsEntryOut,
@@ -95,6 +96,17 @@ def my_points(request: HttpRequest, cursor: str | None = None, limit: int = 50) 
 )
 def my_tier(request: HttpRequest) -> dict[str, Any]:
     return selectors.tier_progress(selectors.linked_member(request.user, _scope(request)))
+
+
+@router.get(
+    "/me/coupons",
+    auth=access(Perm.MEMBERS_SELF),
+    response={200: list[MemberCouponOut], **READ_ERRORS},
+)
+def my_coupons(request: HttpRequest) -> list[dict[str, Any]]:
+    """The coupon wallet: coupons issued to me, usable in store and online alike unless the
+    coupon itself names its channels."""
+    return selectors.coupon_wallet(selectors.linked_member(request.user, _scope(request)))
 
 
 @router.get("/me/qr", auth=access(Perm.MEMBERS_SELF), response={200: QrOut, **READ_ERRORS})

@@ -27,3 +27,5 @@ class MemberError(StrEnum):
     UNKNOWN_BRAND = "members.unknown_brand"
     NO_LINKED_MEMBER = "members.no_linked_member"
     ENCRYPTION_KEY = "members.encryption_key"
+    ALREADY_LINKED = "members.already_linked"
+    CLAIM_FAILED = "members.claim_failed"

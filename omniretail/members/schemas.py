@@ -161,3 +161,14 @@ class DeleteOut(Schema):
     id: int
     code: str
     status: str
+
+
+class MemberCouponOut(Schema):
+    code: str
+    name: str
+    kind: str
+    channels: list[str]
+    valid_from: dt.datetime
+    valid_until: dt.datetime
+    uses_left: int
+    state: Literal["usable", "used", "expired", "revoked", "not_started"]

@@ -105,3 +105,43 @@ def tier_progress(member: Member) -> dict[str, Any]:
         "next_tier": tier_dict(higher) if higher else None,
         "to_next_fen": max(to_fen(higher.threshold) - to_fen(spend), 0) if higher else None,
     }
+
+
+def coupon_wallet(member: Member, *, limit: int = 200) -> list[dict[str, Any]]:
+    """The member's coupons (issued by promotions, usable in any channel their template
+    allows), newest first, each with its state now: usable, used, expired, revoked or not
+    started yet."""
+    from omniretail.core import clock
+    from omniretail.promotions.models import Coupon
+
+    now = clock.now()
+    rows = (
+        Coupon.objects.select_related("template")
+        .filter(member=member, template__brand_id=member.brand_id)
+        .order_by("-issued_at", "-pk")[:limit]
+    )
+    out = []
+    for c in rows:
+        if c.revoked_at is not None or c.template.status != "active":
+            state = "revoked"
+        elif c.uses >= c.max_uses:
+            state = "used"
+        elif now >= c.valid_until:
+            state = "expired"
+        elif now < c.valid_from:
+            state = "not_started"
+        else:
+            state = "usable"
+        out.append(
+            {
+                "code": c.code,
+                "name": c.template.name,
+                "kind": c.template.kind,
+                "channels": list((c.template.scope or {}).get("channels") or []),
+                "valid_from": c.valid_from,
+                "valid_until": c.valid_until,
+                "uses_left": max(c.max_uses - c.uses, 0),
+                "state": state,
+            }
+        )
+    return out
