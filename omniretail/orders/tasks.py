@@ -20,3 +20,11 @@ def cancel_unpaid_orders() -> int:
     from . import services
 
     return services.cancel_unpaid_orders()
+
+
+@db_periodic_task(crontab(minute="*"))
+def raise_sla_alerts() -> int:
+    """Open orders past their fulfilment promise get one overdue alert each."""
+    from . import sla
+
+    return sla.raise_overdue_alerts()
