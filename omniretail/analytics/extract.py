@@ -210,9 +210,7 @@ def _sku_categories(sku_ids: Iterable[int]) -> dict[int, int]:
 
     out: dict[int, int] = {}
     for chunk in _chunks(sorted(set(sku_ids))):
-        out.update(
-            Sku.objects.filter(pk__in=chunk).values_list("pk", "product__category_id")
-        )
+        out.update(Sku.objects.filter(pk__in=chunk).values_list("pk", "product__category_id"))
     return out
 
 
@@ -462,6 +460,42 @@ def run_extract(*, full: bool = False, base: Path | None = None) -> ExtractState
 
     engine.invalidate()
     return new
+
+
+def rebuild_days(days: Iterable[dt.date], base: Path | None = None) -> None:
+    """Rewrite the given days' partitions (data-quality re-checks; repairs)."""
+    base = base or root()
+    stores = _stores()
+    for day in sorted(set(days)):
+        _write_day(base, "sales", day, _sales_rows(day, stores))
+        _write_day(base, "returns", day, _returns_rows(day, stores))
+    state = load_state(base)
+    _save_state(state, base)
+    from . import engine
+
+    engine.invalidate()
+
+
+def transactional_totals(day: dt.date) -> dict[str, Any]:
+    """The day's totals straight from the transactional tables (for data-quality checks):
+    sold orders, their GMV, and returns — the same definitions the extract applies."""
+    from django.db.models import Count, Sum
+
+    from omniretail.core.money import from_fen
+    from omniretail.orders.models import Order, OrderLine, OrderReturn
+
+    start, end = clock.business_day_bounds(day)
+    sold = Order.objects.filter(created_at__gte=start, created_at__lt=end, status__in=SOLD_STATUSES)
+    count = sold.aggregate(n=Count("pk"))["n"] or 0
+    gmv = OrderLine.objects.filter(order__in=sold).aggregate(s=Sum("net"))["s"]
+    returned = OrderReturn.objects.filter(created_at__gte=start, created_at__lt=end).aggregate(
+        s=Sum("amount")
+    )["s"]
+    return {
+        "transactions": count,
+        "gmv": from_fen(_fen(gmv)),
+        "returns": from_fen(_fen(returned)),
+    }
 
 
 def freshness() -> dt.datetime | None:

@@ -147,7 +147,13 @@ METRICS: dict[str, Metric] = {
             ("gmv_fen", "cogs_fen"),
             lambda v, d: _ratio((v["gmv_fen"] or 0) - (v["cogs_fen"] or 0), v["gmv_fen"]),
         ),
-        _m("cogs", _("Cost of goods sold"), "money", ("cogs_fen",), lambda v, d: _money(v["cogs_fen"])),
+        _m(
+            "cogs",
+            _("Cost of goods sold"),
+            "money",
+            ("cogs_fen",),
+            lambda v, d: _money(v["cogs_fen"]),
+        ),
         _m(
             "transactions",
             _("Transactions"),
@@ -320,7 +326,9 @@ class Slice:
 
     def shifted(self, days: int | None = None, years: int = 0) -> Slice:
         if years:
-            return replace(self, start=_minus_years(self.start, years), end=_minus_years(self.end, years))
+            return replace(
+                self, start=_minus_years(self.start, years), end=_minus_years(self.end, years)
+            )
         delta = dt.timedelta(days=days if days is not None else self.days)
         return replace(self, start=self.start - delta, end=self.end - delta)
 
@@ -364,32 +372,42 @@ def metric(code: str) -> Metric:
         ) from None
 
 
-def check_dimension(by: str | None, codes: list[str]) -> None:
+def _dims(by: str | tuple[str, ...] | None) -> tuple[str, ...]:
     if by is None:
-        return
-    if by not in DIMENSIONS:
+        return ()
+    return (by,) if isinstance(by, str) else tuple(by)
+
+
+def check_dimension(by: str | tuple[str, ...] | None, codes: list[str]) -> None:
+    dims = _dims(by)
+    if len(dims) > 2:
         raise ValidationFailed(
             AnalyticsError.UNKNOWN_DIMENSION,
-            _("Unknown dimension: %(by)s") % {"by": by},
-            {"dimension": by, "known": sorted(DIMENSIONS)},
+            _("Slice by at most two dimensions."),
+            {"dimension": list(dims)},
         )
-    tables = DIMENSIONS[by][1]
-    for code in codes:
-        missing = {MEASURES[m].source for m in METRICS[code].measures} - tables
-        if missing:
+    for dim in dims:
+        if dim not in DIMENSIONS:
             raise ValidationFailed(
-                AnalyticsError.NOT_SLICEABLE,
-                _("%(metric)s cannot be sliced by %(by)s.") % {"metric": code, "by": by},
-                {"metric": code, "dimension": by},
+                AnalyticsError.UNKNOWN_DIMENSION,
+                _("Unknown dimension: %(by)s") % {"by": dim},
+                {"dimension": dim, "known": sorted(DIMENSIONS)},
             )
+        tables = DIMENSIONS[dim][1]
+        for code in codes:
+            missing = {MEASURES[m].source for m in METRICS[code].measures} - tables
+            if missing:
+                raise ValidationFailed(
+                    AnalyticsError.NOT_SLICEABLE,
+                    _("%(metric)s cannot be sliced by %(by)s.") % {"metric": code, "by": dim},
+                    {"metric": code, "dimension": dim},
+                )
 
 
 def _where(table: str, sl: Slice, params: list[Any]) -> str:
     clauses = []
     if table == "stock":
-        clauses.append(
-            "day = (SELECT MAX(day) FROM stock WHERE day <= ?)"
-        )
+        clauses.append("day = (SELECT MAX(day) FROM stock WHERE day <= ?)")
         params.append(sl.end)
     else:
         clauses.append("day BETWEEN ? AND ?")
@@ -419,9 +437,7 @@ def _where(table: str, sl: Slice, params: list[Any]) -> str:
 Rows = dict[Any, dict[str, Any]]
 
 
-def _query_measures(
-    engine: QueryEngine, table: str, names: list[str], sl: Slice, by: str | None
-) -> Rows:
+def _query_measures(engine: QueryEngine, table: str, names: list[str], sl: Slice, by: Any) -> Rows:
     params: list[Any] = []
     selects = []
     first_day = any(MEASURES[n].needs_first_day for n in names)
@@ -429,7 +445,8 @@ def _query_measures(
         selects.append(f"{MEASURES[n].sql} AS {n}")
         if MEASURES[n].needs_first_day:
             params.append(sl.start)
-    key = DIMENSIONS[by][0] if by else "NULL"
+    dims = _dims(by)
+    keys = [f"{DIMENSIONS[d][0]} AS k{i}" for i, d in enumerate(dims)] or ["NULL AS k0"]
     source = table
     if first_day:
         source = (
@@ -437,15 +454,22 @@ def _query_measures(
             "WHERE member_id IS NOT NULL GROUP BY member_id) f ON f.fm = sales.member_id"
         )
     where = _where(table, sl, params)
-    sql = f"SELECT {key} AS k, {', '.join(selects)} FROM {source} WHERE {where}"
-    if by:
-        sql += " GROUP BY k"
-    rows = engine.query(sql, params)
-    return {r.pop("k"): r for r in rows}
+    # identifiers come from the MEASURES/DIMENSIONS constants; every value is a ? parameter
+    sql = f"SELECT {', '.join(keys)}, {', '.join(selects)} FROM {source} WHERE {where}"  # noqa: S608
+    if dims:
+        sql += " GROUP BY " + ", ".join(f"k{i}" for i in range(len(dims)))
+    out: Rows = {}
+    for r in engine.query(sql, params):
+        key_parts = tuple(r.pop(f"k{i}") for i in range(max(1, len(dims))))
+        out[key_parts if len(dims) > 1 else key_parts[0]] = r
+    return out
 
 
 def evaluate(
-    codes: list[str], sl: Slice, by: str | None = None, engine: QueryEngine | None = None
+    codes: list[str],
+    sl: Slice,
+    by: str | tuple[str, ...] | None = None,
+    engine: QueryEngine | None = None,
 ) -> dict[Any, dict[str, Any]]:
     """{dimension key (None when not grouped) → {metric code → value}}."""
     for code in codes:

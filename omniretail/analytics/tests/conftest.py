@@ -43,7 +43,9 @@ def sell(org: dict[str, Any], place: Callable[..., Any]) -> Callable[..., Any]:
             order_id=order.pk,
             tenders=[payments.TenderIn("cash", Decimal(order.total), tendered=None)]
             if channel == "pos"
-            else [payments.TenderIn("wechat", Decimal(order.total), auth_code="134567890123456789")],
+            else [
+                payments.TenderIn("wechat", Decimal(order.total), auth_code="134567890123456789")
+            ],
             reference=f"pay-{counter['n']}",
         )
         assert result.status == "paid", result

@@ -29,7 +29,9 @@ def history(org, make_sku, sell, place, member, analytics_dir):
     sell((wine, 1), store="S3")
     sell((nuts, 2), store="S2", channel="online")
     place((wine, 1), store="S1", ref="never-paid")  # awaiting payment: not a sale
-    returns.return_lines(a.pk, [(a.lines.get(line_no=2).pk, 1)], store_id=org["stores"]["S1"].pk, reference="R1")
+    returns.return_lines(
+        a.pk, [(a.lines.get(line_no=2).pk, 1)], store_id=org["stores"]["S1"].pk, reference="R1"
+    )
     return {"beer": beer, "nuts": nuts, "wine": wine}
 
 
@@ -44,7 +46,9 @@ def test_extract_totals_equal_transactional_totals_when_built_through_services(o
     sold = Order.objects.filter(status__in=extract.SOLD_STATUSES)
     gmv = sold.aggregate(s=Sum("total"))["s"]
     returned = OrderReturn.objects.aggregate(s=Sum("amount"))["s"]
-    got = metrics.totals(["gmv", "returns", "net_sales", "transactions", "units", "aov"], _slice(org))
+    got = metrics.totals(
+        ["gmv", "returns", "net_sales", "transactions", "units", "aov"], _slice(org)
+    )
 
     assert got["gmv"] == gmv == Decimal("6.50") * 8 + Decimal("12.00") * 3 + Decimal("199.00")
     assert got["returns"] == returned == Decimal("12.00")
