@@ -20,7 +20,7 @@ from omniretail.core.schemas import READ_ERRORS, WRITE_ERRORS, ErrorOut
 from omniretail.orders.services import get_order
 
 from . import reconcile as recon
-from . import services
+from . import risk, services, settlement
 from .errors import PaymentError
 from .models import Payment, Refund
 from .notify import handle_notification
@@ -34,6 +34,13 @@ from .schemas import (
     ReconcileOut,
     RefundIn,
     RefundOut,
+    RiskFlagOut,
+    RiskReviewIn,
+    RiskRuleIn,
+    RiskRuleOut,
+    RuleCode,
+    SettlementImportIn,
+    SettlementImportOut,
     TakePaymentIn,
 )
 
@@ -148,3 +155,65 @@ def notify(request: HttpRequest, provider: str) -> dict[str, Any]:
     )
     payment = handle_notification(provider[:30], message)
     return {"code": "ok", "payment_id": payment.pk, "status": payment.status}
+
+
+@router.get(
+    "/risk/flags", auth=access(Perm.RISK_REVIEW), response={200: list[RiskFlagOut], **READ_ERRORS}
+)
+def risk_flags(request: HttpRequest, status: str = "open") -> Any:
+    """The review queue: flags of the caller's stores, newest first (at most 500)."""
+    return list(risk.visible_flags(_stores(request)).filter(status=status[:10])[:500])
+
+
+@router.post(
+    "/risk/flags/{flag_id}/review",
+    auth=access(Perm.RISK_REVIEW),
+    response={200: RiskFlagOut, **WRITE_ERRORS},
+)
+def risk_review(request: HttpRequest, flag_id: int, body: RiskReviewIn) -> Any:
+    return risk.review(
+        flag_id if 0 < flag_id < 2**62 else 0,
+        status=body.status,
+        note=body.note,
+        reviewer_id=request.user.pk,
+        store_ids=_stores(request),
+    )
+
+
+def _rule_out(code: str, limit: risk.Threshold) -> dict[str, Any]:
+    return {
+        "code": code,
+        "threshold": str(limit.threshold),
+        "window_minutes": limit.window_minutes,
+        "enabled": limit.enabled,
+    }
+
+
+@router.get(
+    "/risk/rules", auth=access(Perm.RISK_REVIEW), response={200: list[RiskRuleOut], **READ_ERRORS}
+)
+def risk_rules(request: HttpRequest) -> Any:
+    return [_rule_out(code, limit) for code, limit in risk.thresholds().items()]
+
+
+@router.put(
+    "/risk/rules/{code}",
+    auth=access(Perm.PAYMENTS_RECONCILE),
+    response={200: RiskRuleOut, **WRITE_ERRORS},
+)
+def set_risk_rule(request: HttpRequest, code: RuleCode, body: RiskRuleIn) -> Any:
+    rule = risk.set_threshold(
+        code, threshold=body.threshold, window_minutes=body.window_minutes, enabled=body.enabled
+    )
+    return _rule_out(rule.code, risk.Threshold(rule.threshold, rule.window_minutes, rule.enabled))
+
+
+@router.post(
+    "/settlements/{provider}",
+    auth=access(Perm.PAYMENTS_RECONCILE),
+    response={200: SettlementImportOut, **WRITE_ERRORS},
+)
+def import_settlement(request: HttpRequest, provider: str, body: SettlementImportIn) -> Any:
+    """A provider's settlement CSV (txn_id, amount[, fee, day]); all rows or none."""
+    result = settlement.import_csv(provider[:30], body.day, body.csv.encode())
+    return {"provider": result.provider, "rows": result.rows, "days": result.days}

@@ -129,3 +129,60 @@ class NotifyOut(Schema):
     code: str
     payment_id: int
     status: str
+
+
+RuleCode = Literal[
+    "velocity", "refund_no_receipt", "refund_ratio", "price_override", "amount_outlier"
+]
+
+
+class RiskFlagOut(Schema):
+    id: int
+    rule: str
+    subject: str
+    store_id: int | None
+    observed: str
+    threshold: str
+    hits: int
+    status: str
+    detail: dict[str, Any]
+    created_at: dt.datetime
+    reviewed_at: dt.datetime | None
+    note: str
+
+    @staticmethod
+    def resolve_observed(obj: Any) -> str:
+        return str(obj.observed)
+
+    @staticmethod
+    def resolve_threshold(obj: Any) -> str:
+        return str(obj.threshold)
+
+
+class RiskReviewIn(InputSchema):
+    status: Literal["cleared", "confirmed"]
+    note: str = Field("", max_length=300)
+
+
+class RiskRuleOut(Schema):
+    code: str
+    threshold: str
+    window_minutes: int
+    enabled: bool
+
+
+class RiskRuleIn(InputSchema):
+    threshold: str = Field(pattern=r"^\d{1,9}(\.\d{1,2})?$")
+    window_minutes: int = Field(ge=0, le=60 * 24 * 90)
+    enabled: bool = True
+
+
+class SettlementImportIn(InputSchema):
+    day: dt.date
+    csv: str = Field(min_length=1, max_length=5_000_000)
+
+
+class SettlementImportOut(Schema):
+    provider: str
+    rows: int
+    days: list[dt.date]
