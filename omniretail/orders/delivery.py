@@ -387,3 +387,35 @@ def dispatch_route(route: DeliveryRoute) -> DeliveryRoute:
         locked.dispatched_at = clock.now()
         locked.save(update_fields=["dispatched_at"])
     return locked
+
+
+def add_courier(store: Store, name: str, capacity: int) -> Courier:
+    name = (name or "").strip()
+    if not name or not 1 <= capacity <= 1000:
+        raise ValidationFailed(
+            OrderError.NO_COURIER, _("A courier needs a name and a capacity of 1–1000 units.")
+        )
+    return Courier.objects.create(store=store, name=name[:60], capacity=capacity)
+
+
+def current_routes(store: Store, limit: int = 50) -> list[DeliveryRoute]:
+    """The latest plan's routes and today's dispatched ones, newest first."""
+    since = clock.now() - dt.timedelta(hours=24)
+    return list(
+        DeliveryRoute.objects.select_related("courier")
+        .filter(store=store, planned_at__gte=since)
+        .order_by("-planned_at", "pk")[:limit]
+    )
+
+
+def get_route(route_id: int, store_ids: frozenset[int] | set[int]) -> DeliveryRoute:
+    from omniretail.core.errors import NotFound
+
+    route = (
+        DeliveryRoute.objects.filter(pk=route_id, store_id__in=store_ids).first()
+        if 0 < route_id < 2**62
+        else None
+    )
+    if route is None:
+        raise NotFound(_("delivery route"), code=OrderError.NO_COURIER)
+    return route

@@ -51,6 +51,7 @@ class LineOut(Schema):
     net: str
     allocations: dict[str, str]
     in_store_purchase: bool
+    fulfilled_quantity: int
 
     @staticmethod
     def resolve_sku_code(obj: Any) -> str:
@@ -97,6 +98,10 @@ class OrderSummaryOut(Schema):
     created_at: dt.datetime
     updated_at: dt.datetime
     ready_at: dt.datetime | None
+    paid_at: dt.datetime | None
+    sla_due_at: dt.datetime | None
+    fulfilled_at: dt.datetime | None
+    split_group: str
 
     @staticmethod
     def resolve_store_code(obj: Any) -> str:
@@ -228,3 +233,160 @@ class ReturnOut(Schema):
     @staticmethod
     def resolve_lines(obj: Any) -> list[Any]:
         return list(obj.lines.order_by("pk"))
+
+
+# --- Routing, fulfilment, delivery, SLA, notifications -----------------------------------------
+
+
+class OrderRoutedIn(InputSchema):
+    """An online order routed to a location: ``store_id`` is the customer's chosen store."""
+
+    store_id: int = Field(ge=1, le=2**62)
+    channel: Literal["online", "phone", "group", "marketplace"] = "online"
+    fulfilment_mode: Literal["pickup", "ship", "delivery"]
+    reference: str = Ref
+    member_id: int | None = Field(None, ge=1, le=2**62)
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+    allow_split: bool = False
+    deliver_from: dt.datetime | None = None
+    deliver_by: dt.datetime | None = None
+    lines: list[LineIn] = Field(min_length=1, max_length=200)
+
+
+class OrderRoutedOut(Schema):
+    orders: list[OrderOut]
+
+
+class OrderPickedLineIn(InputSchema):
+    line_no: int = Field(ge=1, le=200)
+    quantity: int = Field(ge=0, le=10_000)
+
+
+class OrderShipmentIn(InputSchema):
+    carrier: str = Field(min_length=2, max_length=10)
+    tracking_number: str = Field(min_length=6, max_length=40)
+    picked: list[OrderPickedLineIn] | None = Field(None, max_length=200)
+
+
+class OrderDispatchIn(InputSchema):
+    picked: list[OrderPickedLineIn] | None = Field(None, max_length=200)
+
+
+class OrderScanIn(InputSchema):
+    status: Literal["in_transit", "delivered", "exception"]
+    description: str = Field("", max_length=200)
+    place: str = Field("", max_length=100)
+
+
+class OrderShipmentEventOut(Schema):
+    at: dt.datetime
+    status: str
+    description: str
+    place: str
+
+
+class OrderShipmentOut(Schema):
+    id: int
+    order_id: int
+    carrier: str
+    tracking_number: str
+    status: str
+    created_at: dt.datetime
+    events: list[OrderShipmentEventOut]
+
+    @staticmethod
+    def resolve_events(obj: Any) -> list[Any]:
+        return list(obj.events.order_by("at", "pk"))
+
+
+class OrderCourierIn(InputSchema):
+    store_id: int = Field(ge=1, le=2**62)
+    name: str = Field(min_length=1, max_length=60)
+    capacity: int = Field(20, ge=1, le=1000)
+
+
+class OrderCourierOut(Schema):
+    id: int
+    store_id: int
+    name: str
+    capacity: int
+    is_active: bool
+
+
+class OrderDeliveryPlanIn(InputSchema):
+    store_id: int = Field(ge=1, le=2**62)
+    time_limit_s: float = Field(2.0, ge=0.1, le=30)
+
+
+class OrderStopOut(Schema):
+    sequence: int
+    order_id: int
+    eta: dt.datetime
+
+
+class OrderRouteOut(Schema):
+    id: int
+    courier_id: int
+    courier_name: str
+    distance_m: int
+    duration_s: int
+    load: int
+    dispatched_at: dt.datetime | None
+    stops: list[OrderStopOut]
+
+    @staticmethod
+    def resolve_courier_name(obj: Any) -> str:
+        return str(obj.courier.name)
+
+    @staticmethod
+    def resolve_stops(obj: Any) -> list[Any]:
+        return list(obj.stops.order_by("sequence"))
+
+
+class OrderDeliveryPlanOut(Schema):
+    routes: list[OrderRouteOut]
+    dropped_order_ids: list[int]
+
+
+class OrderSlaPolicyIn(InputSchema):
+    store_id: int = Field(ge=1, le=2**62)
+    fulfilment_mode: Literal["pickup", "ship", "delivery"]
+    minutes: int = Field(ge=1, le=10_080)
+
+
+class OrderSlaPolicyOut(Schema):
+    store_id: int
+    fulfilment_mode: str
+    minutes: int
+
+
+class OrderSlaRowOut(Schema):
+    store_id: int
+    store_code: str
+    store_name: str
+    promised: int
+    on_time: int
+    late: int
+    open_overdue: int
+    on_time_rate: float | None
+    median_minutes: float | None
+    p90_minutes: float | None
+
+
+class OrderSlaReportOut(Schema):
+    start: dt.date
+    end: dt.date
+    stores: list[OrderSlaRowOut]
+
+
+class OrderNotificationOut(Schema):
+    id: int
+    channel: str
+    template: str
+    language: str
+    order_id: int | None
+    subject: str
+    body: str
+    status: str
+    created_at: dt.datetime
