@@ -252,9 +252,7 @@ def basket_view(request: HttpRequest, scope: Scope) -> HttpResponse:
 @scoped(Perm.ANALYTICS_VIEW)
 def segments_view(request: HttpRequest, scope: Scope) -> HttpResponse:
     ids, store = _store_ids(request, scope)
-    brand_ids = sorted(
-        Store.objects.filter(pk__in=ids).values_list("brand_id", flat=True).distinct()
-    )
+    brand_ids = sorted(set(Store.objects.filter(pk__in=ids).values_list("brand_id", flat=True)))
     rows: list[segments.RfmRow] = []
     cohort_rows: list[dict[str, Any]] = []
     for brand_id in brand_ids:
