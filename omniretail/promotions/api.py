@@ -19,15 +19,22 @@ from omniretail.core.errors import NotFound
 from omniretail.core.models import Brand, Store
 from omniretail.core.schemas import READ_ERRORS, WRITE_ERRORS
 
-from . import coupons, selectors, services
+from . import campaign_results, campaigns, coupons, segments, selectors, services
 from .engine import price_cart
-from .models import CouponTemplate, Promotion
+from .models import Campaign, CouponTemplate, Promotion, Segment
 from .schemas import (
     CouponOut,
     IssueIn,
     IssueOut,
     PriceCartIn,
     PriceCartOut,
+    PromoCampaignIn,
+    PromoCampaignOut,
+    PromoCampaignResultsOut,
+    PromoSegmentIn,
+    PromoSegmentIssueIn,
+    PromoSegmentIssueOut,
+    PromoSegmentOut,
     PromotionIn,
     PromotionOut,
     PromotionPatch,
@@ -212,3 +219,144 @@ def validate_coupon(request: HttpRequest, body: ValidateIn) -> Any:
     return coupons.validate(
         _brand(request).pk, body.code, channel=body.channel, member_id=body.member_id
     )
+
+
+# --- Segments and campaigns ------------------------------------------------------------------
+
+
+def _segment_of(request: HttpRequest, segment_id: int) -> Segment:
+    return segments.segment_in_brands(selectors.brand_ids(_scope(request)), segment_id)
+
+
+def _campaign_of(request: HttpRequest, campaign_id: int) -> Campaign:
+    ids = selectors.brand_ids(_scope(request))
+    found = (
+        Campaign.objects.filter(pk=campaign_id, brand_id__in=ids).first()
+        if 0 < campaign_id < 2**62
+        else None
+    )
+    if found is None:
+        raise NotFound(_("campaign"))
+    return found
+
+
+def _campaign_out(c: Campaign) -> dict[str, Any]:
+    return {
+        **{f: getattr(c, f) for f in ("id", "code", "name", "segment_id", "starts_at", "ends_at")},
+        **{f: getattr(c, f) for f in ("budget", "holdout_bp", "seed", "status", "launched_at")},
+        "promotion_ids": sorted(c.promotions.values_list("pk", flat=True)),
+        "template_ids": sorted(c.coupon_templates.values_list("pk", flat=True)),
+    }
+
+
+@router.get(
+    "/segments",
+    auth=access(Perm.PROMOTIONS_VIEW),
+    response={200: list[PromoSegmentOut], **READ_ERRORS},
+)
+def list_segments(request: HttpRequest) -> list[Segment]:
+    ids = selectors.brand_ids(_scope(request))
+    return list(Segment.objects.filter(brand_id__in=ids).order_by("code")[:500])
+
+
+@router.post(
+    "/segments",
+    auth=access(Perm.PROMOTIONS_MANAGE),
+    response={200: PromoSegmentOut, **WRITE_ERRORS},
+)
+def create_segment(request: HttpRequest, body: PromoSegmentIn) -> Segment:
+    return segments.create_segment(
+        _brand(request), code=body.code, name=body.name, kind=body.kind, rules=body.rules
+    )
+
+
+@router.post(
+    "/segments/{segment_id}/refresh",
+    auth=access(Perm.PROMOTIONS_MANAGE),
+    response={200: PromoSegmentOut, **WRITE_ERRORS},
+)
+def refresh_segment(request: HttpRequest, segment_id: int) -> Segment:
+    """Re-evaluate the rules now and store the members."""
+    return segments.refresh(_segment_of(request, segment_id))
+
+
+@router.post(
+    "/coupon-templates/{template_id}/issue-to-segment",
+    auth=access(Perm.PROMOTIONS_MANAGE),
+    response={200: PromoSegmentIssueOut, **WRITE_ERRORS},
+)
+def issue_to_segment(
+    request: HttpRequest, template_id: int, body: PromoSegmentIssueIn
+) -> dict[str, int]:
+    """One coupon to each member of the segment; members at the per-member limit are skipped."""
+    ids = selectors.brand_ids(_scope(request))
+    tpl = (
+        CouponTemplate.objects.filter(pk=template_id, brand_id__in=ids).first()
+        if 0 < template_id < 2**62
+        else None
+    )
+    if tpl is None:
+        raise NotFound(_("coupon template"))
+    issued, skipped = coupons.issue_to_segment(tpl, _segment_of(request, body.segment_id))
+    return {"issued": issued, "skipped": skipped}
+
+
+@router.get(
+    "/campaigns",
+    auth=access(Perm.PROMOTIONS_VIEW),
+    response={200: list[PromoCampaignOut], **READ_ERRORS},
+)
+def list_campaigns(request: HttpRequest) -> list[dict[str, Any]]:
+    ids = selectors.brand_ids(_scope(request))
+    qs = Campaign.objects.filter(brand_id__in=ids).order_by("-starts_at", "pk")
+    return [_campaign_out(c) for c in qs[:200]]
+
+
+@router.post(
+    "/campaigns",
+    auth=access(Perm.PROMOTIONS_MANAGE),
+    response={200: PromoCampaignOut, **WRITE_ERRORS},
+)
+def create_campaign(request: HttpRequest, body: PromoCampaignIn) -> dict[str, Any]:
+    brand = _brand(request)
+    segment = _segment_of(request, body.segment_id)
+    data = body.model_dump(exclude={"segment_id"})
+    return _campaign_out(campaigns.create_campaign(brand, segment=segment, **data))
+
+
+@router.get(
+    "/campaigns/{campaign_id}",
+    auth=access(Perm.PROMOTIONS_VIEW),
+    response={200: PromoCampaignOut, **READ_ERRORS},
+)
+def get_campaign(request: HttpRequest, campaign_id: int) -> dict[str, Any]:
+    return _campaign_out(_campaign_of(request, campaign_id))
+
+
+@router.post(
+    "/campaigns/{campaign_id}/launch",
+    auth=access(Perm.PROMOTIONS_MANAGE),
+    response={200: PromoCampaignOut, **WRITE_ERRORS},
+)
+def launch_campaign(request: HttpRequest, campaign_id: int) -> dict[str, Any]:
+    """Fix treatment and control groups and issue the coupons to the treatment group."""
+    return _campaign_out(campaigns.launch(_campaign_of(request, campaign_id)))
+
+
+@router.post(
+    "/campaigns/{campaign_id}/end",
+    auth=access(Perm.PROMOTIONS_MANAGE),
+    response={200: PromoCampaignOut, **WRITE_ERRORS},
+)
+def end_campaign(request: HttpRequest, campaign_id: int) -> dict[str, Any]:
+    return _campaign_out(campaigns.end(_campaign_of(request, campaign_id)))
+
+
+@router.get(
+    "/campaigns/{campaign_id}/results",
+    auth=access(Perm.PROMOTIONS_VIEW),
+    response={200: PromoCampaignResultsOut, **READ_ERRORS},
+)
+def campaign_results_api(request: HttpRequest, campaign_id: int) -> dict[str, Any]:
+    """Reach, redemptions, revenue, lift against the holdout, incremental revenue, cost, ROI."""
+    return campaign_results.results(_campaign_of(request, campaign_id)).as_dict()

@@ -229,3 +229,96 @@ class ValidateIn(InputSchema):
     code: str = Field(min_length=1, max_length=40)
     channel: ChannelIn = "pos"
     member_id: int | None = Field(default=None, ge=1, le=2**62)
+
+
+class PromoSegmentIn(InputSchema):
+    code: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(min_length=1, max_length=120)
+    kind: Literal["rules", "rfm"] = "rules"
+    rules: dict[str, Any] = {}
+
+
+class PromoSegmentOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str
+    rules: dict[str, Any]
+    member_count: int
+    refreshed_at: dt.datetime | None
+
+
+class PromoSegmentIssueIn(InputSchema):
+    segment_id: int = Field(ge=1, le=2**62)
+
+
+class PromoSegmentIssueOut(Schema):
+    issued: int
+    skipped: int
+
+
+class PromoCampaignIn(InputSchema):
+    code: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(min_length=1, max_length=120)
+    segment_id: int = Field(ge=1, le=2**62)
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    budget: Decimal = Field(default=Decimal("0"), ge=0, le=10**10, decimal_places=2)
+    holdout_bp: int = Field(default=1000, ge=0, le=9000)
+    promotion_ids: list[int] = Field(default=[], max_length=50)
+    template_ids: list[int] = Field(default=[], max_length=50)
+    seed: str | None = Field(default=None, min_length=1, max_length=40)
+
+    _aware_times = field_validator("starts_at", "ends_at")(_aware)
+
+
+class PromoCampaignOut(Schema):
+    id: int
+    code: str
+    name: str
+    segment_id: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    budget: Decimal
+    holdout_bp: int
+    seed: str
+    status: str
+    launched_at: dt.datetime | None
+    promotion_ids: list[int]
+    template_ids: list[int]
+
+
+class PromoGroupStatsOut(Schema):
+    members: int
+    buyers: int
+    orders: int
+    revenue: Decimal
+    spend_per_member: Decimal
+    conversion_pct: Decimal
+
+
+class PromoCampaignDayOut(Schema):
+    day: dt.date
+    treatment: Decimal
+    control: Decimal
+
+
+class PromoCampaignResultsOut(Schema):
+    campaign_id: int
+    window_start: dt.datetime
+    window_end: dt.datetime
+    treatment: PromoGroupStatsOut
+    control: PromoGroupStatsOut
+    reach: int
+    coupons_issued: int
+    coupon_redemptions: int
+    promotion_orders: int
+    redemptions: int
+    revenue: Decimal
+    lift_pct: Decimal | None
+    incremental_revenue: Decimal
+    cost: Decimal
+    roi: Decimal | None
+    budget: Decimal
+    budget_used_pct: Decimal | None
+    daily: list[PromoCampaignDayOut]
