@@ -7,11 +7,12 @@ the SKU and its price again)."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, Sum
+from django.db.models import F, OuterRef, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from omniretail.catalog import pricing
@@ -74,11 +75,43 @@ def _names(result: Any) -> dict[str, str]:
     return {a.key: a.name for a in result.applied}
 
 
+PROMOTIONS_TTL_S = 15.0
+_promotions_cache: dict[int, tuple[float, list[Any]]] = {}
+
+
+def scan_promotions(brand_id: int, now: Any) -> list[Any]:
+    """The brand's active promotions for scan previews, kept for ``PROMOTIONS_TTL_S`` seconds
+    per process: a scan is a preview — the cart on the screen and the checkout price from a
+    fresh read — so a promotion starting this minute shows at most a few seconds late."""
+    hit = _promotions_cache.get(brand_id)
+    tick = time.monotonic()
+    if hit is not None and tick - hit[0] < PROMOTIONS_TTL_S:
+        return hit[1]
+    found = promo.active_promotions(brand_id, now)
+    _promotions_cache[brand_id] = (tick, found)
+    return found
+
+
+def clear_scan_cache() -> None:
+    _promotions_cache.clear()
+
+
 def scan(store: Store, barcode: str) -> PricedLine:
     """A barcode at a store's till → one priced line; a pack barcode (a case of 6) scans as
-    its pack quantity of units."""
+    its pack quantity of units.
+
+    At most four queries: the barcode with its SKU, category and the store's free stock
+    (one join plus a subquery), the price, the sale restrictions, and the brand's active
+    promotions when not cached; the SKU's tags only when a promotion is scoped by tag."""
+    free = (
+        StockLevel.objects.filter(sku_id=OuterRef("sku_id"), location__store_id=store.pk)
+        .values("sku_id")
+        .annotate(s=Sum(F("on_hand") - F("reserved")))
+        .values("s")
+    )
     hit = (
         Barcode.objects.select_related("sku__product__category")
+        .annotate(free=Subquery(free))
         .filter(code=barcode[:14], sku__product__brand_id=store.brand_id)
         .first()
     )
@@ -105,12 +138,15 @@ def scan(store: Store, barcode: str) -> PricedLine:
         reasons=list(verdict.reasons) + ([] if price else [_("No price for this store.")]),
         barcode=hit.code,
     )
-    line.available = available_at_store(store.pk, [sku.pk]).get(sku.pk, 0)
+    line.available = int(hit.free or 0)
     if price is None:
         return line
-    tags = frozenset(
-        SkuTag.objects.filter(sku_id=sku.pk, accepted=True).values_list("tag__code", flat=True)
-    )
+    promotions = scan_promotions(store.brand_id, now)
+    tags: frozenset[str] = frozenset()
+    if any(p.scope.tags for p in promotions):
+        tags = frozenset(
+            SkuTag.objects.filter(sku_id=sku.pk, accepted=True).values_list("tag__code", flat=True)
+        )
     cart = Cart(
         lines=(
             CartLine(
@@ -128,7 +164,7 @@ def scan(store: Store, barcode: str) -> PricedLine:
         store_id=store.pk,
         region_id=store.region_id,
     )
-    result = engine.price_cart(cart, promo.active_promotions(store.brand_id, now))
+    result = engine.price_cart(cart, promotions)
     priced = result.lines[0]
     names = _names(result)
     line.unit_price = priced.unit_price

@@ -66,3 +66,14 @@ def fake_payments(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     module.take_payment = take_payment  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "omniretail.payments.services", module)
     return calls
+
+
+@pytest.fixture(autouse=True)
+def _fresh_scan_cache() -> Any:
+    """Scan previews cache promotions per brand for a few seconds; brand ids repeat between
+    tests, so each test starts with an empty cache."""
+    from omniretail.pos.selectors import clear_scan_cache
+
+    clear_scan_cache()
+    yield
+    clear_scan_cache()
