@@ -103,7 +103,10 @@ def _import_row(
     if store is None or (allowed is not None and store.pk not in allowed):
         raise _fail(OrderError.UNKNOWN_STORE, _("Unknown store."))
     lines = []
-    for item in row.get("lines") or []:
+    items = row.get("lines") or []
+    if not isinstance(items, list) or not all(isinstance(i, Mapping) for i in items):
+        raise _fail(OrderError.INVALID_LINE, _("Lines must be a list of {sku, quantity}."))
+    for item in items:
         code = str(item.get("sku") or "")[:64]
         sku = map_sku(channel, store.brand_id, code)
         if sku is None:
@@ -125,3 +128,58 @@ def _import_row(
         external_order_id=ext,
     )
     return RowReport(n, ext, "created", order_number=order.number)
+
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+
+
+def rows_from_file(filename: str, data: bytes) -> list[dict[str, Any]]:
+    """A marketplace export as rows: JSON (a list of rows, or ``{"rows": [...]}``) or CSV with
+    one line per order line — ``external_order_id, store_code, fulfilment_mode, sku, quantity``
+    — grouped by external order id in file order."""
+    import csv
+    import io
+    import json
+
+    if len(data) > MAX_FILE_BYTES:
+        raise _fail(OrderError.INVALID_LINE, _("The file is larger than 2 MB."))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _fail(OrderError.INVALID_LINE, _("The file is not UTF-8 text.")) from exc
+    if filename.lower().endswith(".json") or text.lstrip().startswith(("[", "{")):
+        try:
+            parsed = json.loads(text)
+        except ValueError as exc:
+            raise _fail(OrderError.INVALID_LINE, _("The file is not valid JSON.")) from exc
+        rows = parsed.get("rows") if isinstance(parsed, dict) else parsed
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise _fail(OrderError.INVALID_LINE, _("The JSON must be a list of orders."))
+        return rows
+    grouped: dict[str, dict[str, Any]] = {}
+    reader = csv.DictReader(io.StringIO(text))
+    needed = {"external_order_id", "store_code", "sku", "quantity"}
+    if not needed <= set(reader.fieldnames or []):
+        raise _fail(
+            OrderError.INVALID_LINE,
+            _("CSV columns needed: %(cols)s") % {"cols": ", ".join(sorted(needed))},
+        )
+    for rec in reader:
+        ext = (rec.get("external_order_id") or "").strip()
+        row = grouped.setdefault(
+            ext or f"#{len(grouped) + 1}",
+            {
+                "external_order_id": ext,
+                "store_code": (rec.get("store_code") or "").strip(),
+                "fulfilment_mode": (rec.get("fulfilment_mode") or "").strip() or "ship",
+                "lines": [],
+            },
+        )
+        try:
+            qty = int((rec.get("quantity") or "").strip())
+        except ValueError:
+            qty = 0
+        row["lines"].append({"sku": (rec.get("sku") or "").strip(), "quantity": qty})
+        if len(grouped) > MAX_ROWS:
+            break
+    return list(grouped.values())
