@@ -1,4 +1,5 @@
-"""Back-office pages: the promotion list (calendar order) and a "try a cart" preview.
+"""Back-office pages: the promotion list, a "try a cart" preview, the month calendar with
+conflicts, and campaigns with their results charts.
 
 The preview calls the same selectors and engine as ``POST /price-cart``; with HTMX only the
 result panel is swapped.
@@ -6,11 +7,13 @@ result panel is swapped.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
 
 from omniretail.accounts.permissions import Perm
@@ -18,10 +21,11 @@ from omniretail.accounts.scope import resolve_scope
 from omniretail.core import clock
 from omniretail.core.errors import DomainError
 from omniretail.core.models import Store
+from omniretail.web.views import ECHARTS_PATH, echarts_available
 
-from . import coupons, selectors
+from . import calendar, campaign_results, coupons, selectors
 from .engine import price_cart
-from .models import CouponTemplate
+from .models import Campaign, CouponTemplate, Segment
 
 
 def _scope(request: HttpRequest, perm: Perm) -> Any:
@@ -96,3 +100,116 @@ def try_cart(request: HttpRequest) -> HttpResponse:
             ctx["error"] = _("Write one line per item: SKU id x quantity (e.g. 12 x 2).")
     template = "promotions/_cart_result.html" if request.htmx else "promotions/try_cart.html"  # type: ignore[attr-defined]
     return render(request, template, ctx)
+
+
+# --- Campaigns and the calendar --------------------------------------------------------------
+
+
+@login_required
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    scope = _scope(request, Perm.PROMOTIONS_VIEW)
+    ids = selectors.brand_ids(scope)
+    return render(
+        request,
+        "promotions/campaign_list.html",
+        {
+            "campaigns": Campaign.objects.filter(brand_id__in=ids)
+            .select_related("segment")
+            .order_by("-starts_at", "pk")[:200],
+            "segments": Segment.objects.filter(brand_id__in=ids).order_by("code")[:200],
+        },
+    )
+
+
+def _money(value: Any) -> float:
+    return float(value)
+
+
+@login_required
+def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    scope = _scope(request, Perm.PROMOTIONS_VIEW)
+    campaign = (
+        Campaign.objects.filter(pk=campaign_id, brand_id__in=selectors.brand_ids(scope))
+        .select_related("segment")
+        .first()
+    )
+    if campaign is None:
+        raise Http404
+    r = campaign_results.results(campaign)
+    treatment, control = str(_("Treatment")), str(_("Control (holdout)"))
+    spend_chart = {
+        "type": "bar",
+        "labels": [str(_("Spend per member")), str(_("Conversion %"))],
+        "series": [
+            {
+                "name": treatment,
+                "values": [
+                    _money(r.treatment.spend_per_member),
+                    _money(r.treatment.conversion_pct),
+                ],
+            },
+            {
+                "name": control,
+                "values": [_money(r.control.spend_per_member), _money(r.control.conversion_pct)],
+            },
+        ],
+    }
+    daily_chart = {
+        "type": "line",
+        "labels": [d["day"] for d in r.daily],
+        "series": [
+            {"name": treatment, "values": [_money(d["treatment"]) for d in r.daily]},
+            {"name": control, "values": [_money(d["control"]) for d in r.daily]},
+        ],
+    }
+    value_chart = {
+        "type": "bar",
+        "labels": [str(_("Incremental revenue")), str(_("Cost")), str(_("Budget"))],
+        "series": [
+            {
+                "name": str(_("CNY")),
+                "values": [
+                    _money(r.incremental_revenue),
+                    _money(r.cost),
+                    _money(r.budget),
+                ],
+            }
+        ],
+    }
+    return render(
+        request,
+        "promotions/campaign_detail.html",
+        {
+            "campaign": campaign,
+            "r": r,
+            "holdout_pct": campaign.holdout_bp / 100,
+            "spend_chart": spend_chart,
+            "daily_chart": daily_chart,
+            "value_chart": value_chart,
+            "promotions": campaign.promotions.order_by("pk"),
+            "templates": campaign.coupon_templates.order_by("pk"),
+            "echarts_available": echarts_available(),
+            "echarts_url": static(ECHARTS_PATH),
+        },
+    )
+
+
+@login_required
+def promotion_calendar(request: HttpRequest) -> HttpResponse:
+    scope = _scope(request, Perm.PROMOTIONS_VIEW)
+    year, month = calendar.parse_month(request.GET.get("month"))
+    first = dt.date(year, month, 1)
+    prev_month = (first - dt.timedelta(days=1)).strftime("%Y-%m")
+    next_month = (first + dt.timedelta(days=32)).strftime("%Y-%m")
+    grid = calendar.month_grid(selectors.brand_ids(scope), year, month)
+    return render(
+        request,
+        "promotions/calendar.html",
+        {
+            "grid": grid,
+            "month": first,
+            "prev_month": prev_month,
+            "next_month": next_month,
+            "conflict_days": sum(1 for week in grid for c in week if c.in_month and c.conflicts),
+        },
+    )

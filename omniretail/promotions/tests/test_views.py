@@ -28,3 +28,64 @@ def test_pages_render_and_price_when_logged_in(shop, make_user, client):
     assert r.status_code == 200 and "180.00" in r.content.decode()  # 2 × 100 − 20
     bad = client.post("/promotions/try/", {**body, "lines": "nonsense"})
     assert bad.status_code == 200 and "error" in bad.content.decode()
+
+
+def test_calendar_shows_conflict_when_exclusive_group_members_overlap(shop, make_user, client):
+    import datetime as dt
+
+    from omniretail.core import clock
+    from omniretail.promotions import services
+
+    now = clock.now()
+    for code, priority in (("G1", 1), ("G2", 2)):
+        services.create_promotion(
+            shop["brand"],
+            code=code,
+            name=code,
+            kind="percent_off",
+            params={"percent": "10"},
+            exclusive_group="DOUBLE11",
+            priority=priority,
+            status="active",
+            starts_at=now,
+            ends_at=now + dt.timedelta(days=2),
+        )
+    client.force_login(make_user("hq_admin"))
+
+    page = client.get("/promotions/calendar/?month=2026-11").content.decode()
+
+    assert 'data-day="2026-11-23"' in page
+    assert ("DOUBLE11" in page and "G1, G2" in page) or "G2, G1" in page
+    assert 'data-testid="conflict-days"' in page
+    assert client.get("/promotions/calendar/?month=garbage").status_code == 200
+
+
+def test_campaign_pages_show_lift_when_campaign_has_results(org, frozen_now, make_user, client):
+    import datetime as dt
+
+    from omniretail.core import clock
+    from omniretail.promotions import campaigns, segments
+    from omniretail.promotions.tests.test_segments import make_members
+
+    make_members(org, 4)
+    seg = segments.create_segment(org["brand"], code="ALL", name="全部会员", rules={})
+    now = clock.now()
+    campaign = campaigns.create_campaign(
+        org["brand"],
+        code="CRM",
+        name="唤醒活动",
+        segment=seg,
+        starts_at=now,
+        ends_at=now + dt.timedelta(days=7),
+        holdout_bp=5000,
+        seed="s",
+    )
+    campaigns.launch(campaign)
+    client.force_login(make_user("hq_admin"))
+
+    listing = client.get("/promotions/campaigns/").content.decode()
+    detail = client.get(f"/promotions/campaigns/{campaign.pk}/")
+
+    assert "唤醒活动" in listing and "全部会员" in listing
+    assert detail.status_code == 200 and 'data-testid="lift"' in detail.content.decode()
+    assert client.get("/promotions/campaigns/999999/").status_code == 404
