@@ -171,10 +171,13 @@ def store_baskets(
     if not ids:
         return []
     engine = engine or get_engine()
+    from .metrics import date_literal
+
     rows = engine.query(
-        f"SELECT order_id, sku_id FROM sales WHERE day BETWEEN ? AND ? "  # noqa: S608
-        f"AND store_id IN ({', '.join('?' * len(ids))}) ORDER BY order_id",
-        [start, end, *ids],
+        f"SELECT order_id, sku_id FROM sales WHERE day BETWEEN {date_literal(start)} "  # noqa: S608
+        f"AND {date_literal(end)} AND store_id IN ({', '.join('?' * len(ids))}) "
+        "ORDER BY order_id",
+        ids,
     )
     baskets: dict[int, list[int]] = {}
     for r in rows:

@@ -151,9 +151,10 @@ def resolve_view(scope: Scope, query: dict[str, Any]) -> View:
 
 def kpis(view: View) -> list[dict[str, Any]]:
     sl = view.slice
-    now = metrics.totals(KPI_CODES, sl)
-    prev = metrics.totals(KPI_CODES, sl.previous())
-    ly = metrics.totals(KPI_CODES, sl.last_year())
+    now, prev, ly = (
+        rows[None]
+        for rows in metrics.evaluate_periods(KPI_CODES, [sl, sl.previous(), sl.last_year()])
+    )
     return [
         {
             "code": code,

@@ -31,6 +31,7 @@ Conversion (transactions ÷ foot traffic) needs door counters, which no domain r
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -404,14 +405,22 @@ def check_dimension(by: str | tuple[str, ...] | None, codes: list[str]) -> None:
                 )
 
 
-def _where(table: str, sl: Slice, params: list[Any]) -> str:
+def date_literal(day: dt.date) -> str:
+    """A date inlined as a SQL literal (from a ``date`` object only, so nothing can be
+    injected): engines prune day partitions on literals, not on bound parameters."""
+    if not isinstance(day, dt.date):
+        raise TypeError("a date is required")
+    return f"DATE '{day.isoformat()}'"
+
+
+def _where(table: str, sl: Slice, params: list[Any], day_clause: str | None = None) -> str:
     clauses = []
-    if table == "stock":
-        clauses.append("day = (SELECT MAX(day) FROM stock WHERE day <= ?)")
-        params.append(sl.end)
+    if day_clause is not None:
+        clauses.append(day_clause)
+    elif table == "stock":
+        clauses.append(f"day = (SELECT MAX(day) FROM stock WHERE day <= {date_literal(sl.end)})")  # noqa: S608
     else:
-        clauses.append("day BETWEEN ? AND ?")
-        params.extend([sl.start, sl.end])
+        clauses.append(f"day BETWEEN {date_literal(sl.start)} AND {date_literal(sl.end)}")
     ids = sorted(sl.store_ids)
     if not ids:
         clauses.append("1 = 0")
@@ -495,6 +504,81 @@ def evaluate(
     return out
 
 
+def _disjoint(slices: list[Slice]) -> bool:
+    spans = sorted((s.start, s.end) for s in slices)
+    return all(a[1] < b[0] for a, b in itertools.pairwise(spans))
+
+
+def evaluate_periods(
+    codes: list[str],
+    slices: list[Slice],
+    by: str | tuple[str, ...] | None = None,
+    engine: QueryEngine | None = None,
+) -> list[dict[Any, dict[str, Any]]]:
+    """``evaluate`` for several periods of the same slice (current, previous, last year) with
+    one scan per table: the period is one more GROUP BY key. Falls back to one evaluation per
+    period when the periods overlap or a measure needs the first-purchase join."""
+    for code in codes:
+        metric(code)
+    check_dimension(by, codes)
+    engine = engine or get_engine()
+    needed: dict[str, list[str]] = {}
+    for code in codes:
+        for name in METRICS[code].measures:
+            needed.setdefault(MEASURES[name].source, [])
+            if name not in needed[MEASURES[name].source]:
+                needed[MEASURES[name].source].append(name)
+    if not _disjoint(slices) or any(
+        MEASURES[n].needs_first_day for names in needed.values() for n in names
+    ):
+        return [evaluate(codes, sl, by, engine) for sl in slices]
+    merged: list[dict[Any, dict[str, Any]]] = [{} for _ in slices]
+    dims = _dims(by)
+    for table, names in needed.items():
+        if table == "stock":
+            for i, sl in enumerate(slices):
+                for key, values in _query_measures(engine, table, names, sl, by).items():
+                    merged[i].setdefault(key, {}).update(values)
+            continue
+        params: list[Any] = []
+        case = " ".join(
+            f"WHEN day BETWEEN {date_literal(sl.start)} AND {date_literal(sl.end)} THEN {i}"
+            for i, sl in enumerate(slices)
+        )
+        ranges = " OR ".join(
+            f"day BETWEEN {date_literal(sl.start)} AND {date_literal(sl.end)}" for sl in slices
+        )
+        keys = [f"CASE {case} END AS p"] + [
+            f"{DIMENSIONS[d][0]} AS k{i}" for i, d in enumerate(dims)
+        ]
+        selects = [f"{MEASURES[n].sql} AS {n}" for n in names]
+        where = _where(table, slices[0], params, day_clause=f"({ranges})")
+        group = ["p"] + [f"k{i}" for i in range(len(dims))]
+        sql = (
+            f"SELECT {', '.join(keys)}, {', '.join(selects)} FROM {table} "  # noqa: S608
+            f"WHERE {where} GROUP BY {', '.join(group)}"
+        )
+        for r in engine.query(sql, params):
+            period = r.pop("p")
+            parts = tuple(r.pop(f"k{i}") for i in range(len(dims)))
+            key = parts if len(dims) > 1 else (parts[0] if dims else None)
+            merged[period].setdefault(key, {}).update(r)
+    out: list[dict[Any, dict[str, Any]]] = []
+    for sl, rows in zip(slices, merged, strict=True):
+        if by is None and None not in rows:
+            rows[None] = {}
+        out.append(
+            {
+                key: {
+                    code: METRICS[code].formula({n: values.get(n) for n in MEASURES}, sl.days)
+                    for code in codes
+                }
+                for key, values in rows.items()
+            }
+        )
+    return out
+
+
 def totals(codes: list[str], sl: Slice, engine: QueryEngine | None = None) -> dict[str, Any]:
     return evaluate(codes, sl, None, engine)[None]
 
@@ -517,12 +601,16 @@ def series(
     """One metric sliced by a dimension, with the previous period and last year beside it.
     Grouped by day, comparison points are matched by position in the period (day n of this
     period against day n of the earlier one)."""
-    current = evaluate([code], sl, by, engine)
-    points = [Point(k, v[code]) for k, v in current.items()]
     if not compare:
-        return _sorted(points, by)
-    for attr, other in (("previous", sl.previous()), ("last_year", sl.last_year())):
-        earlier = evaluate([code], other, by, engine)
+        current = evaluate([code], sl, by, engine)
+        return _sorted([Point(k, v[code]) for k, v in current.items()], by)
+    current, *earlier_periods = evaluate_periods(
+        [code], [sl, sl.previous(), sl.last_year()], by, engine
+    )
+    points = [Point(k, v[code]) for k, v in current.items()]
+    for attr, other, earlier in zip(
+        ("previous", "last_year"), (sl.previous(), sl.last_year()), earlier_periods, strict=True
+    ):
         for p in points:
             key = p.key
             if by == "day" and isinstance(key, dt.date):
