@@ -32,6 +32,8 @@ from . import history_seed_plan as hp
 from . import history_seed_sim as hs
 
 ORDER = 80
+STOCK_OUT_DAYS = 10  # days without deliveries for a planted stock-out
+ANONYMOUS_SHARE = 0.6  # of BASE_ORDERS; members add their own visits on top
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ class HistoryData:
 
     def __init__(self, ctx: SeedContext, stores: list[Any], days: int) -> None:
         from omniretail.catalog import pricing
-        from omniretail.catalog.models import PriceKind, Sku, SkuTag
+        from omniretail.catalog.models import PriceKind, SaleRestriction, Sku, SkuTag
         from omniretail.catalog.restrictions import check_sellable
         from omniretail.core.models import Location, LocationKind
         from omniretail.members import conf as member_conf
@@ -122,10 +124,21 @@ class HistoryData:
             for s in skus
         }
         infos = []
+        # Channel rules hang on categories (and rarely on one SKU): check one SKU per category
+        # and reuse the verdict, unless the SKU has rules of its own.
+        own_rules = set(
+            SaleRestriction.objects.filter(sku__isnull=False).values_list("sku_id", flat=True)
+        )
+        verdicts: dict[Any, tuple[Any, Any, Any]] = {}
         for s in skus:
-            online = check_sellable(s, "online")
-            market = check_sellable(s, "marketplace")
-            pos = check_sellable(s, "pos")
+            key = s.pk if s.pk in own_rules else ("category", s.product.category_id)
+            if key not in verdicts:
+                verdicts[key] = (
+                    check_sellable(s, "online"),
+                    check_sellable(s, "marketplace"),
+                    check_sellable(s, "pos"),
+                )
+            online, market, pos = verdicts[key]
             infos.append(
                 hp.SkuInfo(
                     s.pk,
@@ -290,7 +303,7 @@ def plan_orders(data: HistoryData, rng: random.Random) -> tuple[list[hs.Order], 
             orders.append(hs.Order(store, channel, mode, at, member_id, items))
 
     for store in stores:
-        base = hp.BASE_ORDERS.get(store.store_type, 10.0) * 0.7
+        base = hp.BASE_ORDERS.get(store.store_type, 10.0) * ANONYMOUS_SHARE
         for day in data.days:
             for _ in range(_poisson(rng, base * plans[day].traffic)):
                 visit(store, day, None, rng.lognormvariate(0, 0.5))
@@ -333,14 +346,22 @@ def plan_stock_outs(data: HistoryData, orders: list[hs.Order], rng: random.Rando
     n_days = max(1, len(data.days))
     data.daily_demand = {k: v / n_days for k, v in demand.items()}
     floor_store = {s.floor: s.pk for s in data.stores}
-    fast = [k for k, _v in demand.most_common(12) if not data.catalog.skus[k[0]].tracks_batches]
-    picked = fast[: max(1, min(4, len(data.stores)))]
+    picked: list[tuple[int, int]] = []
+    for sku, floor in (k for k, _v in demand.most_common(60)):
+        if data.catalog.skus[sku].tracks_batches or any(sku == s or floor == f for s, f in picked):
+            continue
+        picked.append((sku, floor))
+        if len(picked) == max(1, min(4, len(data.stores))):
+            break
     for sku, floor in picked:
-        span = max(1, n_days - 10)
+        span = max(1, n_days - STOCK_OUT_DAYS - 5)
         start = data.first_day + dt.timedelta(days=5 + rng.randrange(max(1, span - 5)))
         if n_days < 60:
-            start = data.first_day + dt.timedelta(days=n_days // 3)
-        data.stock_outs[(sku, floor_store[floor])] = (start, start + dt.timedelta(days=6))
+            start = data.first_day + dt.timedelta(days=n_days // 4)
+        data.stock_outs[(sku, floor_store[floor])] = (
+            start,
+            start + dt.timedelta(days=STOCK_OUT_DAYS),
+        )
 
 
 def _numbers(data: HistoryData) -> dict[tuple[str, dt.date], int]:
@@ -433,7 +454,12 @@ def simulate(
     plan_stock_outs(data, orders, rng)
     sim = hs.Simulation(ctx, data, rng)
     for m in data.members:
-        sim.member_state[m["pk"]] = {**m, "upgraded": False}
+        sim.member_state[m["pk"]] = {
+            **m,
+            "upgraded": False,
+            "touched": False,
+            "seeded_last": m["last"],
+        }
     seq = _numbers(data)
     timeline = Timeline(data, rng)
     kept: list[hs.Order] = []

@@ -145,6 +145,7 @@ class Simulation:
         self.lost: dict[tuple[int, int], int] = {}
         self.member_state: dict[int, dict[str, Any]] = {}
         self.points_rows: list[tuple] = []  # (member, kind, points, balance_after, …)
+        self.price_cache: dict[tuple, Any] = {}
         self.lots_used: dict[tuple, tuple[int, str, dt.date | None, dt.date | None]] = {}
 
     # --- stock ------------------------------------------------------------------------------
@@ -297,6 +298,14 @@ class Simulation:
                 if order.reservation == "active":
                     p.reserved += line.qty
                 continue
+            free = self._available(p, day)
+            if free < line.qty:  # a lot expired between order and hand-over: restock first
+                self._receive(
+                    p,
+                    order.sale_at - dt.timedelta(minutes=20),
+                    p.target + line.qty - free,
+                    "紧急调拨补货",
+                )
             for lot_key, qty, value in self._issue(p, line.qty, day):
                 order.movements.append(
                     (
@@ -344,18 +353,38 @@ class Simulation:
             )
             for n, (sku, qty) in enumerate(items, start=1)
         )
-        promos = data.promotions_at(order.created)
         member = CartMember(order.member_id, tier) if order.member_id else None
+        promos = eligible(
+            data.promotions_at(order.created),
+            order.created.astimezone(data.tz),
+            channel,
+            order.store,
+            member,
+        )
         if promos:
-            cart = Cart(
-                lines=cart_lines,
-                channel=channel,
-                at=order.created,
-                store_id=order.store.pk,
-                region_id=order.store.region_id,
-                member=member,
+            # The engine is pure: the same basket under the same eligible promotions (time,
+            # channel, store and member checks already passed) prices the same every time.
+            key = (
+                channel,
+                tier if member else None,
+                tuple(p.id for p in promos),
+                tuple(items),
+                order.store.pk
+                if any(p.scope.store_ids or p.scope.region_ids for p in promos)
+                else 0,
             )
-            result = engine.price_cart(cart, promos)
+            result = self.price_cache.get(key)
+            if result is None:
+                cart = Cart(
+                    lines=cart_lines,
+                    channel=channel,
+                    at=order.created,
+                    store_id=order.store.pk,
+                    region_id=order.store.region_id,
+                    member=member,
+                )
+                result = engine.price_cart(cart, promos)
+                self.price_cache[key] = result
             order.lines = [
                 Line(
                     r.sku_id,
@@ -494,6 +523,7 @@ class Simulation:
         at = order.paid_at
         assert at is not None
         state["last"] = at
+        state["touched"] = True
         expires = dt.date(data.local_date(at).year + data.expiry_years, 12, 31)
         entry = {"points": points, "remaining": points, "balance_after": state["balance"],
                  "expires": expires, "at": at, "order": order}  # fmt: skip
@@ -532,6 +562,35 @@ def card_id(reference: str) -> str:
 
 def cny(fen: int) -> Decimal:
     return from_fen(fen)
+
+
+def eligible(
+    promos: list[PromotionDef], local: dt.datetime, channel: str, store: Any, member: Any
+) -> list[PromotionDef]:
+    """The promotions the engine would not skip on time, channel, store or member grounds
+    (the same checks as its ``_time_check`` and ``_cart_check``), in their given order."""
+    out = []
+    weekday, t = local.isoweekday(), local.time()
+    for p in promos:
+        if p.weekdays and weekday not in p.weekdays:
+            continue
+        if p.time_windows and not any(w.contains(t) for w in p.time_windows):
+            continue
+        sc = p.scope
+        if sc.channels and channel not in sc.channels:
+            continue
+        if sc.store_ids and store.pk not in sc.store_ids:
+            continue
+        if sc.region_ids and store.region_id not in sc.region_ids:
+            continue
+        if (sc.members_only or sc.member_tiers or sc.member_segments) and member is None:
+            continue
+        if member is not None and sc.member_tiers and member.tier not in sc.member_tiers:
+            continue
+        if member is not None and sc.member_segments and not sc.member_segments & member.segments:
+            continue
+        out.append(p)
+    return out
 
 
 def promotion_active(p: PromotionDef, at: dt.datetime) -> bool:

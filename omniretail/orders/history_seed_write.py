@@ -1,18 +1,26 @@
 """Bulk-inserting the simulated history: the same rows the services write, in chunks.
 
-Orders go in chunks of ``ORDERS_PER_CHUNK`` per transaction (each table's ``bulk_create`` in
-batches of at most ``BATCH`` rows), so the SQLite write lock is never held for long. The
-projections (stock batches and levels, member balances and tiers, document counters) are
-brought level with the new ledger rows at the end, in the same chunked way.
+A year of trading is about a million rows, too many for model instances: rows are inserted
+as tuples with ``executemany`` (batches of at most ``BATCH`` rows, one transaction per chunk
+of ``ORDERS_PER_CHUNK`` orders, so the SQLite write lock is never held for long). Primary
+keys are allocated here (the seed is the only writer) so children can point at parents
+without reading them back; PostgreSQL sequences are reset afterwards, as ``loaddata`` does.
+Values go through the backend's own adapters (datetimes, dates, JSON), money is integer fen
+as ``MoneyField`` stores it. The projections (stock batches and levels, member balances and
+tiers, document counters) are then brought level with the new ledger rows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.db import models, transaction
+from django.core.management.color import no_style
+from django.db import connection, models, transaction
+from django.db.models import Max
 
 from omniretail.core import clock
 
@@ -28,23 +36,171 @@ def _has(model: type[models.Model], name: str) -> bool:
     return any(f.name == name for f in model._meta.concrete_fields)
 
 
-def _bulk(model: type[models.Model], rows: list[Any]) -> list[Any]:
-    if not rows:
-        return rows
-    return model.objects.bulk_create(rows, batch_size=BATCH)  # type: ignore[attr-defined,no-any-return]
+def _sqlite_datetime(value: dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    return str(value.astimezone(dt.UTC).replace(tzinfo=None))
+
+
+class Table:
+    """Fast inserts into one model's table, with ids allocated by the caller."""
+
+    def __init__(self, model: type[models.Model], fields: Sequence[str]) -> None:
+        self.model = model
+        meta = model._meta
+        self.fields = [meta.get_field(name) for name in fields]
+        # Columns this writer does not know (added later by the app's owner) get their
+        # model default, so a new NOT NULL column with a default never breaks the seed.
+        given = {f.name for f in self.fields}
+        self.rest = [f for f in meta.concrete_fields if not f.primary_key and f.name not in given]
+        self.rest_values = tuple(f.get_db_prep_save(f.get_default(), connection) for f in self.rest)
+        self.columns = ["id", *[f.column for f in self.fields], *[f.column for f in self.rest]]  # type: ignore[union-attr]
+        self.convert = [self._converter(f) for f in self.fields]
+        qn = connection.ops.quote_name
+        self.sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 (quoted model names)
+            qn(meta.db_table),
+            ", ".join(qn(c) for c in self.columns),
+            ", ".join(["%s"] * len(self.columns)),
+        )
+        top = model._default_manager.aggregate(m=Max("pk"))["m"]  # type: ignore[attr-defined]
+        self.next_id = (top or 0) + 1
+        self.written = 0
+
+    @staticmethod
+    def _converter(field: Any) -> Callable[[Any], Any] | None:
+        ops = connection.ops
+        sqlite = connection.vendor == "sqlite"
+        if isinstance(field, models.DateTimeField):
+            # SQLite stores naive UTC text, as its backend adapter writes it (only faster).
+            return _sqlite_datetime if sqlite else ops.adapt_datetimefield_value
+        if isinstance(field, models.DateField):
+            return ops.adapt_datefield_value
+        if isinstance(field, models.JSONField):
+            if sqlite and field.encoder is None:
+                return json.dumps
+            return lambda v: field.get_db_prep_save(v, connection)
+        return None  # ints (fen), strings, booleans, foreign keys as ids
+
+    def ids(self, n: int) -> range:
+        start = self.next_id
+        self.next_id += n
+        return range(start, start + n)
+
+    def insert(self, rows: list[tuple]) -> None:
+        """``rows`` are (id, *values) in the order of ``fields``."""
+        if not rows:
+            return
+        conv = [(i + 1, c) for i, c in enumerate(self.convert) if c is not None]
+        rest = self.rest_values
+        prepared = []
+        for row in rows:
+            if conv:
+                row = list(row)  # type: ignore[assignment]
+                for i, c in conv:
+                    row[i] = c(row[i])  # type: ignore[index]
+            prepared.append((*row, *rest))
+        with connection.cursor() as cursor:
+            for start in range(0, len(prepared), BATCH):
+                cursor.executemany(self.sql, prepared[start : start + BATCH])
+        self.written += len(rows)
 
 
 class Writer:
     def __init__(self, ctx: Any, data: Any, sim: hs.Simulation) -> None:
+        from omniretail.inventory.models import AppliedOperation, Movement, Reservation
+        from omniretail.members.models import PointsEntry
+        from omniretail.payments.models import LedgerEntry, Payment, Refund, SandboxTransaction
+        from omniretail.pos.models import CashMovement, PosSale
+        from omniretail.promotions.models import AppliedDiscount
+
+        from .models import Order, OrderEvent, OrderLine, OrderReturn, OrderReturnLine
+
         self.ctx, self.data, self.sim = ctx, data, sim
-        self.counts: dict[str, int] = defaultdict(int)
+        self.order_extra = [n for n in ("paid_at", "sla_due_at", "fulfilled_at") if _has(Order, n)]
+        self.t = {
+            "order": Table(
+                Order,
+                [
+                    "number", "channel", "store", "location", "member_id", "fulfilment_mode",
+                    "status", "list_total", "discount_total", "total", "external_order_id",
+                    "reference", "pickup_code", "ready_at", "created_at", "updated_at",
+                    *self.order_extra,
+                ],
+            ),
+            "line": Table(
+                OrderLine,
+                ["order", "line_no", "sku", "quantity", "unit_price", "discount", "net",
+                 "allocations", "in_store_purchase"],
+            ),
+            "event": Table(
+                OrderEvent,
+                ["order", "kind", "from_status", "to_status", "at", "user_id", "actor_label",
+                 "device", "ip_address", "note", "data"],
+            ),
+            "return": Table(
+                OrderReturn,
+                ["order", "store", "location", "reference", "reason", "amount", "refunded",
+                 "refund_due", "points_reversed", "created_at"],
+            ),
+            "return_line": Table(OrderReturnLine, ["order_return", "order_line", "quantity", "net"]),
+            "applied": Table(
+                AppliedDiscount,
+                ["brand", "order_ref", "line_ref", "sku_id", "promotion", "coupon", "amount",
+                 "reason", "created_at"],
+            ),
+            "reservation": Table(
+                Reservation,
+                ["reference", "sku", "location", "quantity", "channel", "status", "expires_at",
+                 "created_at", "closed_at"],
+            ),
+            "payment": Table(
+                Payment,
+                ["order", "kind", "amount", "refunded_amount", "tendered", "change_due", "status",
+                 "provider", "provider_txn_id", "reference", "attempt", "position", "auth_hint",
+                 "member_id", "register_id", "shift_id", "failure_reason", "created_at",
+                 "captured_at"],
+            ),
+            "refund": Table(
+                Refund,
+                ["payment", "amount", "status", "reference", "reason", "provider_refund_id",
+                 "failure_reason", "created_at", "completed_at"],
+            ),
+            "ledger": Table(
+                LedgerEntry, ["payment", "refund", "order_id", "kind", "amount", "provider", "at"]
+            ),
+            "sandbox": Table(
+                SandboxTransaction,
+                ["txn_id", "out_trade_no", "kind", "amount", "refunded", "status", "created_at",
+                 "paid_at"],
+            ),
+            "movement": Table(
+                Movement,
+                ["at", "kind", "reason", "reference", "user", "sku", "location", "batch",
+                 "quantity", "unit_cost_fen", "value_fen"],
+            ),
+            "operation": Table(AppliedOperation, ["key", "kind", "created_at"]),
+            "pos_sale": Table(
+                PosSale,
+                ["shift", "order", "reference", "paid_total", "change_due", "tenders",
+                 "created_at"],
+            ),
+            "cash": Table(CashMovement, ["shift", "kind", "amount", "reason", "reference", "at"]),
+            "points": Table(
+                PointsEntry,
+                ["brand", "member", "kind", "points", "balance_after", "remaining", "expires_on",
+                 "reference", "net_amount", "source_entry", "store", "note", "created_at"],
+            ),
+        }  # fmt: skip
         self.batch_pk: dict[tuple, int] = {}
         self.shift_of: dict[tuple[int, dt.date], tuple[int, int]] = {}  # → (shift, register)
         self.stock_delta: dict[tuple[int, int, int], int] = defaultdict(int)
         self.level_delta: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0, 0])
+        self.extra_counts: dict[str, int] = {}
 
-    def count(self, name: str, n: int) -> None:
-        self.counts[name] += n
+    def counts(self) -> dict[str, int]:
+        out = {f"{t.model._meta.label}": t.written for t in self.t.values() if t.written}
+        out.update(self.extra_counts)
+        return dict(sorted(out.items()))
 
     # --- set-up rows ----------------------------------------------------------------------
     def batches(self) -> None:
@@ -52,32 +208,35 @@ class Writer:
 
         now = clock.now()
         skus = sorted({p.sku for p in self.sim.pools.values()})
-        existing = dict(
-            Batch.objects.filter(sku_id__in=skus, lot_code=DEFAULT_LOT).values_list("sku_id", "pk")
+        existing = set(
+            Batch.objects.filter(sku_id__in=skus, lot_code=DEFAULT_LOT).values_list(
+                "sku_id", flat=True
+            )
         )
-        _bulk(
-            Batch,
-            [
-                Batch(sku_id=s, lot_code=DEFAULT_LOT, created_at=now)
-                for s in skus
-                if s not in existing
-            ],
-        )
+        lots = self.sim.lots_used
+        with transaction.atomic():
+            Batch.objects.bulk_create(
+                [
+                    Batch(sku_id=s, lot_code=DEFAULT_LOT, created_at=now)
+                    for s in skus
+                    if s not in existing
+                ]
+                + [
+                    Batch(
+                        sku_id=sku,
+                        lot_code=code,
+                        production_date=prod,
+                        expiry_date=exp,
+                        created_at=now,
+                    )
+                    for _key, (sku, code, prod, exp) in sorted(lots.items())
+                ],
+                batch_size=BATCH,
+            )
         for sku, pk in Batch.objects.filter(sku_id__in=skus, lot_code=DEFAULT_LOT).values_list(
             "sku_id", "pk"
         ):
             self.batch_pk[("D", sku)] = pk
-        lots = self.sim.lots_used
-        made = _bulk(
-            Batch,
-            [
-                Batch(
-                    sku_id=sku, lot_code=code, production_date=prod, expiry_date=exp, created_at=now
-                )
-                for _key, (sku, code, prod, exp) in sorted(lots.items())
-            ],
-        )
-        self.count("inventory.Batch", len(made))
         by_code = {
             (sku, code): pk
             for sku, code, pk in Batch.objects.filter(
@@ -86,12 +245,13 @@ class Writer:
         }
         for key, (sku, code, _p, _e) in lots.items():
             self.batch_pk[key] = by_code[(sku, code)]
+        self.extra_counts["inventory.Batch"] = len(lots) + len(set(skus) - existing)
 
     def shifts(self, orders: list[hs.Order]) -> None:
         """One closed shift per store and trading day on the store's first register, its
-        drawer ledger (float, cash sales, change) and a count equal to the expectation (a few
-        drawers a little off, as counts are)."""
-        from omniretail.pos.models import CashMovement, Register, Shift, ShiftStatus
+        drawer ledger opened by a float, and a count equal to the expectation (a few drawers
+        a little off, as counts are)."""
+        from omniretail.pos.models import Register, Shift, ShiftStatus
 
         registers: dict[int, int] = {}
         for pk, store_id in (
@@ -100,25 +260,20 @@ class Writer:
             .values_list("pk", "store_id")
         ):
             registers[store_id] = pk
-        days: dict[tuple[int, dt.date], list[hs.Order]] = defaultdict(list)
+        cash: dict[tuple[int, dt.date], int] = defaultdict(int)
         for o in orders:
             if o.channel == "pos" and o.store.pk in registers:
-                days[(o.store.pk, self.data.local_date(o.created))].append(o)
-        keys = sorted(days)
-        float_fen = 500_00
-        rng = self.sim.rng
-        rows, variances = [], []
-        for store_pk, day in keys:
-            store = next(s for s in self.data.stores if s.pk == store_pk)
-            cash = sum(
-                (t.tendered or 0) - t.change
-                for o in days[(store_pk, day)]
-                for t in o.tenders
-                if t.kind == "cash"
-            )
-            expected = float_fen + cash
+                key = (o.store.pk, self.data.local_date(o.created))
+                cash[key] += sum(
+                    (t.tendered or 0) - t.change for t in o.tenders if t.kind == "cash"
+                )
+        stores = {s.pk: s for s in self.data.stores}
+        float_fen, rng = 500_00, self.sim.rng
+        rows = []
+        for store_pk, day in sorted(cash):
+            store = stores[store_pk]
+            expected = float_fen + cash[(store_pk, day)]
             variance = rng.choice([-200, -100, 50, 100]) if rng.random() < 0.02 else 0
-            variances.append(variance)
             rows.append(
                 Shift(
                     register_id=registers[store_pk],
@@ -133,26 +288,19 @@ class Writer:
                     variance=hs.cny(variance),
                 )
             )
-        made = []
-        for start in range(0, len(rows), BATCH):
-            with transaction.atomic():
-                made += _bulk(Shift, rows[start : start + BATCH])
-        for (store_pk, day), shift in zip(keys, made, strict=True):
-            self.shift_of[(store_pk, day)] = (shift.pk, registers[store_pk])
-        floats = [
-            CashMovement(
-                shift_id=s.pk,
-                kind="float",
-                amount=hs.cny(float_fen),
-                reason="opening float",
-                at=s.opened_at,
-            )
-            for s in made
-        ]
         with transaction.atomic():
-            _bulk(CashMovement, floats)
-        self.count("pos.Shift", len(made))
-        self.count("pos.CashMovement", len(floats))
+            made = Shift.objects.bulk_create(rows, batch_size=BATCH)
+        for (store_pk, day), shift in zip(sorted(cash), made, strict=True):
+            self.shift_of[(store_pk, day)] = (shift.pk, registers[store_pk])
+        table = self.t["cash"]
+        with transaction.atomic():
+            table.insert(
+                [
+                    (i, s.pk, "float", float_fen, "opening float", "", s.opened_at)
+                    for i, s in zip(table.ids(len(made)), made, strict=True)
+                ]
+            )
+        self.extra_counts["pos.Shift"] = len(made)
 
     # --- orders -----------------------------------------------------------------------------
     def orders(self, orders: list[hs.Order]) -> None:
@@ -164,95 +312,128 @@ class Writer:
             self.ctx.progress.update(task, completed=start + len(chunk))
 
     def _chunk(self, chunk: list[hs.Order]) -> None:
-        from omniretail.inventory.models import AppliedOperation, Movement, Reservation
-        from omniretail.members.models import PointsEntry
-        from omniretail.payments.models import LedgerEntry, Payment, Refund, SandboxTransaction
-        from omniretail.pos.models import CashMovement, PosSale
-        from omniretail.promotions.models import AppliedDiscount
-
-        from .models import Order, OrderEvent, OrderLine, OrderReturn, OrderReturnLine
-
-        data = self.data
-        extra = {name for name in ("paid_at", "sla_due_at", "fulfilled_at") if _has(Order, name)}
+        t, data = self.t, self.data
+        order_ids = t["order"].ids(len(chunk))
+        pk_of = {o.number: pk for o, pk in zip(chunk, order_ids, strict=True)}
+        t["order"].insert(
+            [
+                (
+                    pk_of[o.number], o.number, o.channel, o.store.pk, o.store.floor, o.member_id,
+                    o.mode, o.status, o.list_total, o.discount_total, o.total, o.external_id,
+                    o.reference, o.pickup_code, o.ready_at, o.created, o.updated_at,
+                    *[getattr(o, n) for n in self.order_extra],
+                )
+                for o in chunk
+            ]
+        )  # fmt: skip
+        line_pk: dict[tuple[str, int], int] = {}
         rows = []
+        ids = iter(t["line"].ids(sum(len(o.lines) for o in chunk)))
         for o in chunk:
-            row = Order(
-                number=o.number,
-                channel=o.channel,
-                store_id=o.store.pk,
-                location_id=o.store.floor,
-                member_id=o.member_id,
-                fulfilment_mode=o.mode,
-                status=o.status,
-                list_total=hs.cny(o.list_total),
-                discount_total=hs.cny(o.discount_total),
-                total=hs.cny(o.total),
-                external_order_id=o.external_id,
-                reference=o.reference,
-                pickup_code=o.pickup_code,
-                ready_at=o.ready_at,
-                created_at=o.created,
-                updated_at=o.updated_at,
-            )
-            for name in extra:
-                setattr(row, name, getattr(o, name))
-            rows.append(row)
-        made = _bulk(Order, rows)
-        pk_of = {o.number: r.pk for o, r in zip(chunk, made, strict=True)}
-        lines = [
-            OrderLine(
-                order_id=pk_of[o.number],
-                line_no=n,
-                sku_id=ln.sku,
-                quantity=ln.qty,
-                unit_price=hs.cny(ln.unit),
-                discount=hs.cny(ln.discount),
-                net=hs.cny(ln.net),
-                allocations=ln.allocations,
-                in_store_purchase=ln.in_store,
+            for n, ln in enumerate(o.lines, start=1):
+                pk = next(ids)
+                line_pk[(o.number, n)] = pk
+                rows.append(
+                    (
+                        pk,
+                        pk_of[o.number],
+                        n,
+                        ln.sku,
+                        ln.qty,
+                        ln.unit,
+                        ln.discount,
+                        ln.net,
+                        ln.allocations,
+                        ln.in_store,
+                    )
+                )
+        t["line"].insert(rows)
+        self._returns(chunk, pk_of, line_pk)
+        self._events(chunk, pk_of)
+        rows = [
+            (
+                0,
+                data.brand_id,
+                o.number,
+                str(line_no),
+                o.lines[line_no - 1].sku,
+                promo,
+                None,
+                fen,
+                msg,
+                o.created,
             )
             for o in chunk
-            for n, ln in enumerate(o.lines, start=1)
+            for promo, msg, line_no, fen in o.applied
         ]
-        lines = _bulk(OrderLine, lines)
-        line_pk = {(ln.order_id, ln.line_no): ln.pk for ln in lines}
-        # Returns first: their ids go into the order timeline.
+        t["applied"].insert(
+            [(i, *r[1:]) for i, r in zip(t["applied"].ids(len(rows)), rows, strict=True)]
+        )
+        rows = []
+        for o in chunk:
+            if not o.reservation:
+                continue
+            closed = o.closed_at if o.reservation != "active" else None
+            for n, ln in enumerate(o.lines, start=1):
+                rows.append(
+                    (
+                        f"{o.number}:{n}",
+                        ln.sku,
+                        o.store.floor,
+                        ln.qty,
+                        STOCK_CHANNEL[o.channel],
+                        o.reservation,
+                        o.created + dt.timedelta(days=HOLD_DAYS),
+                        o.created,
+                        closed,
+                    )
+                )
+                if o.reservation == "active":
+                    self.level_delta[(ln.sku, o.store.floor)][2] += ln.qty
+        t["reservation"].insert(
+            [(i, *r) for i, r in zip(t["reservation"].ids(len(rows)), rows, strict=True)]
+        )
+        self._payments(chunk, pk_of)
+        self._movements([m for o in chunk for m in o.movements])
+        self._till(chunk, pk_of)
+        self._points(chunk)
+
+    def _returns(self, chunk: list[hs.Order], pk_of: dict[str, int], line_pk: dict) -> None:
+        t = self.t
         returns = [o for o in chunk if o.ret]
-        ret_rows = _bulk(
-            OrderReturn,
+        ids = t["return"].ids(len(returns))
+        self.ret_pk = {o.number: pk for o, pk in zip(returns, ids, strict=True)}
+        t["return"].insert(
             [
-                OrderReturn(
-                    order_id=pk_of[o.number],
-                    store_id=o.store.pk,
-                    location_id=o.store.floor,
-                    reference=f"ret:{o.number}",
-                    reason=o.ret.reason,
-                    amount=hs.cny(o.ret.amount),
-                    refunded=hs.cny(o.ret.refunded),
-                    refund_due=hs.cny(o.ret.amount - o.ret.refunded),
-                    points_reversed=o.ret.points,
-                    created_at=o.ret.at,
+                (
+                    self.ret_pk[o.number],
+                    pk_of[o.number],
+                    o.store.pk,
+                    o.store.floor,
+                    f"ret:{o.number}",
+                    o.ret.reason,
+                    o.ret.amount,
+                    o.ret.refunded,
+                    o.ret.amount - o.ret.refunded,
+                    o.ret.points,
+                    o.ret.at,
                 )
                 for o in returns
                 if o.ret
-            ],
+            ]
         )
-        ret_pk = {o.number: r.pk for o, r in zip(returns, ret_rows, strict=True)}
-        _bulk(
-            OrderReturnLine,
-            [
-                OrderReturnLine(
-                    order_return_id=ret_pk[o.number],
-                    order_line_id=line_pk[(pk_of[o.number], no)],
-                    quantity=qty,
-                    net=hs.cny(net),
-                )
-                for o in returns
-                if o.ret
-                for no, qty, net in o.ret.lines
-            ],
+        rows = [
+            (self.ret_pk[o.number], line_pk[(o.number, no)], qty, net)
+            for o in returns
+            if o.ret
+            for no, qty, net in o.ret.lines
+        ]
+        t["return_line"].insert(
+            [(i, *r) for i, r in zip(t["return_line"].ids(len(rows)), rows, strict=True)]
         )
-        events = []
+
+    def _events(self, chunk: list[hs.Order], pk_of: dict[str, int]) -> None:
+        rows = []
         for o in chunk:
             for kind, from_s, to_s, at, note in o.events:
                 payload: dict[str, Any] = {}
@@ -260,305 +441,229 @@ class Writer:
                     payload = {"reference": o.reference, "explanation": []}
                 elif kind == "returned" and o.ret:
                     payload = {
-                        "return_id": ret_pk[o.number],
+                        "return_id": self.ret_pk[o.number],
                         "reference": f"ret:{o.number}",
                         "amount": str(hs.cny(o.ret.amount)),
                     }
-                events.append(
-                    OrderEvent(
-                        order_id=pk_of[o.number],
-                        kind=kind,
-                        from_status=from_s,
-                        to_status=to_s,
-                        at=at,
-                        actor_label="system",
-                        note=note,
-                        data=payload,
-                    )
+                rows.append(
+                    (pk_of[o.number], kind, from_s, to_s, at, None, "system", "", "", note, payload)
                 )
-        _bulk(OrderEvent, events)
-        _bulk(
-            AppliedDiscount,
-            [
-                AppliedDiscount(
-                    brand_id=data.brand_id,
-                    order_ref=o.number,
-                    line_ref=str(line_no),
-                    sku_id=o.lines[line_no - 1].sku,
-                    promotion_id=promo,
-                    amount=hs.cny(fen),
-                    reason=msg,
-                    created_at=o.created,
-                )
-                for o in chunk
-                for promo, msg, line_no, fen in o.applied
-            ],
-        )
-        reservations = [
-            Reservation(
-                reference=f"{o.number}:{n}",
-                sku_id=ln.sku,
-                location_id=o.store.floor,
-                quantity=ln.qty,
-                channel=STOCK_CHANNEL[o.channel],
-                status=o.reservation,
-                expires_at=o.created + dt.timedelta(days=HOLD_DAYS),
-                created_at=o.created,
-                closed_at=o.closed_at if o.reservation != "active" else None,
-            )
-            for o in chunk
-            if o.reservation
-            for n, ln in enumerate(o.lines, start=1)
-        ]
-        _bulk(Reservation, reservations)
-        for r in reservations:
-            if r.status == "active":
-                self.level_delta[(r.sku_id, r.location_id)][2] += r.quantity
-        # Payments, their ledger, refunds and the sandbox gateway's book.
-        payments, tender_of = [], []
+        table = self.t["event"]
+        table.insert([(i, *r) for i, r in zip(table.ids(len(rows)), rows, strict=True)])
+
+    def _payments(self, chunk: list[hs.Order], pk_of: dict[str, int]) -> None:
+        t, data = self.t, self.data
+        payments, ledger, refunds, sandbox = [], [], [], []
         for o in chunk:
+            if not o.tenders:
+                continue
             attempt = {"pos": f"pos:rcpt-{o.number}", "online": f"pay-{o.number}"}.get(
                 o.channel, f"mkt-{o.external_id}"
             )
-            shift = self.shift_of.get((o.store.pk, data.local_date(o.created)), (None, None))
-            for n, t in enumerate(o.tenders):
-                ref = f"{attempt}:{n}"
-                provider = hs.PROVIDER[t.kind]
-                txn = ""
-                if provider == "sandbox":
-                    txn = hs.sandbox_id("SBX", ref)
-                elif provider == "card_terminal":
-                    txn = hs.card_id(ref)
+            shift = (
+                self.shift_of.get((o.store.pk, data.local_date(o.created)), (None, None))
+                if o.channel == "pos"
+                else (None, None)
+            )
+            assert o.paid_at is not None
+            created = o.paid_at - dt.timedelta(seconds=8)
+            ids = t["payment"].ids(len(o.tenders))
+            for position, (n, tender) in enumerate(zip(ids, o.tenders, strict=True)):
+                ref = f"{attempt}:{position}"
+                provider = hs.PROVIDER[tender.kind]
+                txn = (
+                    hs.sandbox_id("SBX", ref)
+                    if provider == "sandbox"
+                    else hs.card_id(ref)
+                    if provider == "card_terminal"
+                    else ""
+                )
                 status = (
                     "refunded"
-                    if t.refunded == t.amount
+                    if tender.refunded == tender.amount
                     else "partially_refunded"
-                    if t.refunded
+                    if tender.refunded
                     else "captured"
                 )
                 payments.append(
-                    Payment(
-                        order_id=pk_of[o.number],
-                        kind=t.kind,
-                        amount=hs.cny(t.amount),
-                        refunded_amount=hs.cny(t.refunded),
-                        tendered=hs.cny(t.tendered) if t.tendered is not None else None,
-                        change_due=hs.cny(t.change),
-                        status=status,
-                        provider=provider,
-                        provider_txn_id=txn,
-                        reference=ref,
-                        attempt=attempt,
-                        position=n,
-                        auth_hint=t.auth,
-                        register_id=shift[1] if o.channel == "pos" else None,
-                        shift_id=shift[0] if o.channel == "pos" else None,
-                        created_at=o.paid_at - dt.timedelta(seconds=8),
-                        captured_at=o.paid_at,
+                    (
+                        n,
+                        pk_of[o.number],
+                        tender.kind,
+                        tender.amount,
+                        tender.refunded,
+                        tender.tendered,
+                        tender.change,
+                        status,
+                        provider,
+                        txn,
+                        ref,
+                        attempt,
+                        position,
+                        tender.auth,
+                        None,
+                        shift[1],
+                        shift[0],
+                        "",
+                        created,
+                        o.paid_at,
                     )
                 )
-                tender_of.append((o, t))
-        payments = _bulk(Payment, payments)
-        ledger, refunds, refund_meta, sandbox = [], [], [], []
-        for p, (o, t) in zip(payments, tender_of, strict=True):
-            ledger.append(
-                LedgerEntry(
-                    payment_id=p.pk,
-                    order_id=p.order_id,
-                    kind="capture",
-                    amount=p.amount,
-                    provider=p.provider,
-                    at=p.captured_at,
+                ledger.append(
+                    [n, None, pk_of[o.number], "capture", tender.amount, provider, o.paid_at]
                 )
-            )
-            if p.provider == "sandbox":
-                sandbox.append(
-                    SandboxTransaction(
-                        txn_id=p.provider_txn_id,
-                        out_trade_no=p.reference,
-                        kind=p.kind,
-                        amount=p.amount,
-                        refunded=p.refunded_amount,
-                        status="success",
-                        created_at=p.created_at,
-                        paid_at=p.captured_at,
-                    )
-                )
-            for fen, at in t.refunds:
-                ref = f"ret:{o.number}:p{p.pk}"
-                provider_id = ""
-                if p.provider == "sandbox":
-                    provider_id = hs.sandbox_id("SBXR", ref)
-                elif p.provider == "card_terminal":
-                    provider_id = hs.card_id(ref)
-                refunds.append(
-                    Refund(
-                        payment_id=p.pk,
-                        amount=hs.cny(fen),
-                        status="succeeded",
-                        reference=ref,
-                        reason=o.ret.reason if o.ret else "return",
-                        provider_refund_id=provider_id,
-                        created_at=at,
-                        completed_at=at,
-                    )
-                )
-                refund_meta.append(p)
-        refunds = _bulk(Refund, refunds)
-        for r, p in zip(refunds, refund_meta, strict=True):
-            ledger.append(
-                LedgerEntry(
-                    payment_id=p.pk,
-                    refund_id=r.pk,
-                    order_id=p.order_id,
-                    kind="refund",
-                    amount=-r.amount,
-                    provider=p.provider,
-                    at=r.completed_at,
-                )
-            )
-        _bulk(LedgerEntry, ledger)
-        _bulk(SandboxTransaction, sandbox)
-        # Stock ledger rows of the sales and returns.
-        moves = [m for o in chunk for m in o.movements]
-        self._movements(moves, Movement, AppliedOperation)
-        # Till receipts and the drawer.
-        sales, cash = [], []
-        for o in chunk:
-            shift = self.shift_of.get((o.store.pk, data.local_date(o.created)))
-            if o.channel != "pos" or shift is None:
-                continue
-            change = sum(t.change for t in o.tenders)
-            sales.append(
-                PosSale(
-                    shift_id=shift[0],
-                    order_id=pk_of[o.number],
-                    reference=f"rcpt-{o.number}",
-                    paid_total=hs.cny(o.total),
-                    change_due=hs.cny(change),
-                    tenders=[{"kind": t.kind, "amount": str(hs.cny(t.amount))} for t in o.tenders],
-                    created_at=o.paid_at,
-                )
-            )
-            for t in o.tenders:
-                if t.kind != "cash":
-                    continue
-                cash.append(
-                    CashMovement(
-                        shift_id=shift[0],
-                        kind="sale",
-                        amount=hs.cny(t.tendered or t.amount),
-                        at=o.paid_at,
-                        reference=o.number,
-                    )
-                )
-                if t.change:
-                    cash.append(
-                        CashMovement(
-                            shift_id=shift[0],
-                            kind="change",
-                            amount=hs.cny(t.change),
-                            at=o.paid_at,
-                            reference=o.number,
+                if provider == "sandbox":
+                    sandbox.append(
+                        (
+                            txn,
+                            ref,
+                            tender.kind,
+                            tender.amount,
+                            tender.refunded,
+                            "success",
+                            created,
+                            o.paid_at,
                         )
                     )
-        _bulk(PosSale, sales)
-        _bulk(CashMovement, cash)
-        # Points: earned on each paid member order, reversed in part on a return.
-        earned = [o for o in chunk if o.earn]
-        earn_rows = _bulk(
-            PointsEntry,
-            [
-                PointsEntry(
-                    brand_id=data.brand_id,
-                    member_id=o.member_id,
-                    kind="earn",
-                    points=o.earn["points"],  # type: ignore[index]
-                    remaining=o.earn["remaining"],  # type: ignore[index]
-                    expires_on=o.earn["expires"],  # type: ignore[index]
-                    balance_after=o.earn["balance_after"],  # type: ignore[index]
-                    reference=o.number,
-                    net_amount=hs.cny(o.total),
-                    store_id=o.store.pk,
-                    created_at=o.earn["at"],  # type: ignore[index]
-                )
-                for o in earned
-            ],
+                for fen, at in tender.refunds:
+                    rref = f"ret:{o.number}:p{n}"
+                    rid = (
+                        hs.sandbox_id("SBXR", rref)
+                        if provider == "sandbox"
+                        else hs.card_id(rref)
+                        if provider == "card_terminal"
+                        else ""
+                    )
+                    reason = o.ret.reason if o.ret else "return"
+                    refunds.append(
+                        (
+                            n,
+                            fen,
+                            "succeeded",
+                            rref,
+                            reason,
+                            rid,
+                            "",
+                            at,
+                            at,
+                            pk_of[o.number],
+                            provider,
+                        )
+                    )
+        t["payment"].insert(payments)
+        refund_ids = t["refund"].ids(len(refunds))
+        t["refund"].insert([(i, *r[:9]) for i, r in zip(refund_ids, refunds, strict=True)])
+        for i, r in zip(refund_ids, refunds, strict=True):
+            ledger.append([r[0], i, r[9], "refund", -r[1], r[10], r[8]])
+        t["ledger"].insert(
+            [(i, *r) for i, r in zip(t["ledger"].ids(len(ledger)), ledger, strict=True)]
         )
-        source = {o.number: e.pk for o, e in zip(earned, earn_rows, strict=True)}
-        reversals = [
-            PointsEntry(
-                brand_id=data.brand_id,
-                member_id=o.member_id,
-                kind="reverse",
-                points=-o.ret.points,
-                remaining=0,
-                balance_after=o.ret.points_balance_after,
-                reference=f"return:ret:{o.number}",
-                net_amount=-hs.cny(o.ret.amount),
-                source_entry_id=source[o.number],
-                store_id=o.store.pk,
-                created_at=o.ret.at,
-            )
-            for o in earned
-            if o.ret and o.ret.amount > 0
-        ]
-        _bulk(PointsEntry, reversals)
-        for name, n in (
-            ("orders.Order", len(made)),
-            ("orders.OrderLine", len(lines)),
-            ("orders.OrderEvent", len(events)),
-            ("orders.OrderReturn", len(ret_rows)),
-            ("inventory.Reservation", len(reservations)),
-            ("payments.Payment", len(payments)),
-            ("payments.Refund", len(refunds)),
-            ("payments.LedgerEntry", len(ledger)),
-            ("payments.SandboxTransaction", len(sandbox)),
-            ("pos.PosSale", len(sales)),
-            ("pos.CashMovement", len(cash)),
-            ("members.PointsEntry", len(earn_rows) + len(reversals)),
-            ("promotions.AppliedDiscount", sum(len(o.applied) for o in chunk)),
-        ):
-            self.count(name, n)
+        t["sandbox"].insert(
+            [(i, *r) for i, r in zip(t["sandbox"].ids(len(sandbox)), sandbox, strict=True)]
+        )
 
-    def _movements(self, moves: list[tuple], Movement: Any, AppliedOperation: Any) -> None:
+    def _movements(self, moves: list[tuple]) -> None:
         rows, ops, seen = [], [], set()
         for kind, at, reason, ref, sku, loc, lot_key, qty, unit, value in moves:
             batch = self.batch_pk[lot_key]
             rows.append(
-                Movement(
-                    at=at,
-                    kind=kind,
-                    reason=reason[:200],
-                    reference=ref[:100],
-                    sku_id=sku,
-                    location_id=loc,
-                    batch_id=batch,
-                    quantity=qty,
-                    unit_cost_fen=unit,
-                    value_fen=value,
-                )
+                (at, kind, reason[:200], ref[:100], None, sku, loc, batch, qty, unit, value)
             )
             self.stock_delta[(sku, loc, batch)] += qty
-            self.level_delta[(sku, loc)][0] += qty
-            self.level_delta[(sku, loc)][1] += value
+            delta = self.level_delta[(sku, loc)]
+            delta[0] += qty
+            delta[1] += value
             if ref and kind != "write_off":
                 key = f"{kind}:{ref}"[:150]
                 if key not in seen:
                     seen.add(key)
-                    ops.append(AppliedOperation(key=key, kind=kind, created_at=at))
-        _bulk(Movement, rows)
-        _bulk(AppliedOperation, ops)
-        self.count("inventory.Movement", len(rows))
-        self.count("inventory.AppliedOperation", len(ops))
+                    ops.append((key, kind, at))
+        t = self.t
+        t["movement"].insert(
+            [(i, *r) for i, r in zip(t["movement"].ids(len(rows)), rows, strict=True)]
+        )
+        t["operation"].insert(
+            [(i, *r) for i, r in zip(t["operation"].ids(len(ops)), ops, strict=True)]
+        )
 
     def receipts(self) -> None:
-        from omniretail.inventory.models import AppliedOperation, Movement
-
         rows = sorted(self.sim.receipt_rows, key=lambda r: r[1])
         for start in range(0, len(rows), BATCH):
             with transaction.atomic():
-                self._movements(rows[start : start + BATCH], Movement, AppliedOperation)
+                self._movements(rows[start : start + BATCH])
+
+    def _till(self, chunk: list[hs.Order], pk_of: dict[str, int]) -> None:
+        sales, cash = [], []
+        for o in chunk:
+            shift = self.shift_of.get((o.store.pk, self.data.local_date(o.created)))
+            if o.channel != "pos" or shift is None:
+                continue
+            change = sum(t.change for t in o.tenders)
+            tenders = [{"kind": t.kind, "amount": str(hs.cny(t.amount))} for t in o.tenders]
+            sales.append(
+                (shift[0], pk_of[o.number], f"rcpt-{o.number}", o.total, change, tenders, o.paid_at)
+            )
+            for t in o.tenders:
+                if t.kind == "cash":
+                    cash.append((shift[0], "sale", t.tendered or t.amount, "", o.number, o.paid_at))
+                    if t.change:
+                        cash.append((shift[0], "change", t.change, "", o.number, o.paid_at))
+        t = self.t
+        t["pos_sale"].insert(
+            [(i, *r) for i, r in zip(t["pos_sale"].ids(len(sales)), sales, strict=True)]
+        )
+        t["cash"].insert([(i, *r) for i, r in zip(t["cash"].ids(len(cash)), cash, strict=True)])
+
+    def _points(self, chunk: list[hs.Order]) -> None:
+        table, brand = self.t["points"], self.data.brand_id
+        earned = [o for o in chunk if o.earn]
+        ids = table.ids(len(earned))
+        rows = []
+        source = {}
+        for pk, o in zip(ids, earned, strict=True):
+            e = o.earn
+            source[o.number] = pk
+            rows.append(
+                (
+                    pk,
+                    brand,
+                    o.member_id,
+                    "earn",
+                    e["points"],
+                    e["balance_after"],
+                    e["remaining"],
+                    e["expires"],
+                    o.number,
+                    o.total,
+                    None,
+                    o.store.pk,
+                    "",
+                    e["at"],
+                )
+            )  # type: ignore[index]
+        reversals = [o for o in earned if o.ret and o.ret.amount > 0]
+        for pk, o in zip(table.ids(len(reversals)), reversals, strict=True):
+            r = o.ret
+            assert r is not None
+            rows.append(
+                (
+                    pk,
+                    brand,
+                    o.member_id,
+                    "reverse",
+                    -r.points,
+                    r.points_balance_after,
+                    0,
+                    None,
+                    f"return:ret:{o.number}",
+                    -r.amount,
+                    source[o.number],
+                    o.store.pk,
+                    "",
+                    r.at,
+                )
+            )
+        table.insert(rows)
 
     # --- projections ----------------------------------------------------------------------
     def projections(self, sequences: dict[tuple[str, dt.date], int]) -> None:
@@ -567,35 +672,34 @@ class Writer:
         from omniretail.members.models import Member
 
         now = clock.now()
+        floors = [s.floor for s in self.data.stores]
         existing = {
-            (sb.sku_id, sb.location_id, sb.batch_id): sb
-            for sb in StockBatch.objects.filter(
-                location_id__in=[s.floor for s in self.data.stores],
-                sku_id__in={k[0] for k in self.stock_delta},
-            )
+            (sku, loc, batch): pk
+            for pk, sku, loc, batch in StockBatch.objects.filter(
+                location_id__in=floors
+            ).values_list("pk", "sku_id", "location_id", "batch_id")
         }
         updates, creates = [], []
         for key, delta in sorted(self.stock_delta.items()):
-            sb = existing.get(key)
-            if sb is not None:
+            pk = existing.get(key)
+            if pk is not None:
                 if delta:
-                    sb.on_hand += delta
-                    updates.append(sb)
+                    updates.append((delta, pk))
             elif delta:
                 creates.append(
                     StockBatch(sku_id=key[0], location_id=key[1], batch_id=key[2], on_hand=delta)
                 )
         levels = {
-            (lv.sku_id, lv.location_id): lv
-            for lv in StockLevel.objects.filter(
-                location_id__in=[s.floor for s in self.data.stores],
-                sku_id__in={k[0] for k in self.level_delta},
+            (sku, loc): pk
+            for pk, sku, loc in StockLevel.objects.filter(location_id__in=floors).values_list(
+                "pk", "sku_id", "location_id"
             )
         }
         level_updates, level_creates = [], []
+        stamp = connection.ops.adapt_datetimefield_value(now)
         for (sku, loc), (qty, value, reserved) in sorted(self.level_delta.items()):
-            lv = levels.get((sku, loc))
-            if lv is None:
+            pk = levels.get((sku, loc))
+            if pk is None:
                 level_creates.append(
                     StockLevel(
                         sku_id=sku,
@@ -607,41 +711,35 @@ class Writer:
                     )
                 )
             else:
-                lv.on_hand += qty
-                lv.value_fen += value
-                lv.reserved += reserved
-                lv.updated_at = now
-                level_updates.append(lv)
-        with transaction.atomic():
-            _bulk(StockBatch, creates)
-            StockBatch.objects.bulk_update(updates, ["on_hand"], batch_size=BATCH)
-        with transaction.atomic():
-            _bulk(StockLevel, level_creates)
-            StockLevel.objects.bulk_update(
-                level_updates, ["on_hand", "value_fen", "reserved", "updated_at"], batch_size=BATCH
+                level_updates.append((qty, value, reserved, stamp, pk))
+        qn = connection.ops.quote_name
+        sb, lv = qn(StockBatch._meta.db_table), qn(StockLevel._meta.db_table)
+        with transaction.atomic(), connection.cursor() as cursor:
+            StockBatch.objects.bulk_create(creates, batch_size=BATCH)
+            cursor.executemany(f"UPDATE {sb} SET on_hand = on_hand + %s WHERE id = %s", updates)  # noqa: S608
+            StockLevel.objects.bulk_create(level_creates, batch_size=BATCH)
+            cursor.executemany(
+                f"UPDATE {lv} SET on_hand = on_hand + %s, value_fen = value_fen + %s, "  # noqa: S608
+                f"reserved = reserved + %s, updated_at = %s WHERE id = %s",
+                level_updates,
             )
-        self.count("inventory.StockBatch (new)", len(creates))
-        self.count("inventory.StockLevel (new)", len(level_creates))
-        # Members: balances, last activity and tiers reached by rolling spend.
-        states = self.sim.member_state
-        members = list(
-            Member.objects.filter(pk__in=list(states)).only(
-                "pk", "points_balance", "tier_id", "last_activity_at"
+        self.extra_counts["inventory.StockBatch (new)"] = len(creates)
+        self.extra_counts["inventory.StockLevel (new)"] = len(level_creates)
+        # Members: balances, last activity and the tiers their rolling spend reached.
+        mt = qn(Member._meta.db_table)
+        rows = []
+        for pk, s in sorted(self.sim.member_state.items()):
+            if not s.get("touched"):
+                continue
+            last = connection.ops.adapt_datetimefield_value(max(s["last"], s["seeded_last"]))
+            rows.append((s["balance"], self.data.tiers[s["tier"]]["pk"], last, pk))
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {mt} SET points_balance = %s, tier_id = %s, "  # noqa: S608
+                "last_activity_at = %s WHERE id = %s",
+                rows,
             )
-        )
-        for m in members:
-            s = states[m.pk]
-            m.points_balance = s["balance"]
-            m.tier_id = self.data.tiers[s["tier"]]["pk"]
-            if s["last"] and s["last"] > m.last_activity_at:
-                m.last_activity_at = s["last"]
-        for start in range(0, len(members), BATCH):
-            with transaction.atomic():
-                Member.objects.bulk_update(
-                    members[start : start + BATCH],
-                    ["points_balance", "tier", "last_activity_at"],
-                    batch_size=BATCH,
-                )
+        self.extra_counts["members.Member (updated)"] = len(rows)
         # Document counters: the next order of a day continues after the seeded ones.
         known = {
             (d.prefix, d.day): d
@@ -658,8 +756,18 @@ class Writer:
                 row.last_value = last
                 seq_updates.append(row)
         with transaction.atomic():
-            _bulk(DocumentSequence, seq_creates)
+            DocumentSequence.objects.bulk_create(seq_creates, batch_size=BATCH)
             DocumentSequence.objects.bulk_update(seq_updates, ["last_value"], batch_size=BATCH)
+
+    def reset_sequences(self) -> None:
+        """PostgreSQL: move each id sequence past the ids allocated here (SQLite needs none)."""
+        statements = connection.ops.sequence_reset_sql(
+            no_style(), [t.model for t in self.t.values()]
+        )
+        if statements:
+            with connection.cursor() as cursor:
+                for sql in statements:
+                    cursor.execute(sql)
 
 
 def write_all(
@@ -675,4 +783,5 @@ def write_all(
     w.receipts()
     w.orders(orders)
     w.projections(sequences)
-    return dict(sorted(w.counts.items()))
+    w.reset_sequences()
+    return w.counts()

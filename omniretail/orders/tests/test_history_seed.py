@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -25,13 +26,17 @@ pytestmark = pytest.mark.django_db
 DAYS = 21
 
 
-def _seed(seed: int) -> SeedContext:
+FROZEN = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)  # 10:00 in Shanghai, as frozen_now
+
+
+def _base_steps(seed: int) -> SeedContext:
+    """Org, staff, catalog, inventory, members, promotions and tills on a tiny size: three
+    stores (a big-city convenience store, a flagship, a store in a smaller city)."""
     from omniretail.accounts.seed import seed_staff
     from omniretail.catalog.seed import seed_catalog
     from omniretail.core.seed import seed_org
     from omniretail.inventory.seed import seed_inventory
     from omniretail.members.seed import seed_members
-    from omniretail.orders.history_seed import seed_history
     from omniretail.pos.seed import seed_registers
     from omniretail.promotions.seed import seed_promotions
 
@@ -41,18 +46,32 @@ def _seed(seed: int) -> SeedContext:
     for step in (seed_org, seed_staff, seed_catalog, seed_inventory, seed_members):
         step(ctx)
     seed_promotions(ctx)
-    # Three stores (a big-city convenience store, a flagship, another city) for three weeks.
-    stores = ctx.objects["stores"]
-    ctx.objects["stores"] = [s for s in stores if s.code in ("SH003", "BJ001", "NJ001")]
+    ctx.objects["stores"] = [
+        s for s in ctx.objects["stores"] if s.code in ("SH003", "BJ001", "NJ001")
+    ]
     seed_registers(ctx)
     ctx.objects["history_days"] = DAYS
-    seed_history(ctx)
     return ctx
 
 
-@pytest.fixture
-def seeded(frozen_now: Any) -> SeedContext:
-    return _seed(42)
+@pytest.fixture(scope="module")
+def seeded(django_db_setup: Any, django_db_blocker: Any) -> Iterator[SeedContext]:
+    """Seeded once for the module inside a transaction rolled back at its end; each test
+    runs in a savepoint of it, and the autouse invariant check covers every test."""
+    import time_machine
+    from django.db import transaction
+
+    from omniretail.orders.history_seed import seed_history
+
+    with (
+        django_db_blocker.unblock(),
+        time_machine.travel(FROZEN, tick=False),
+        transaction.atomic(),
+    ):
+        ctx = _base_steps(42)
+        seed_history(ctx)
+        yield ctx
+        transaction.set_rollback(True)
 
 
 def test_history_writes_orders_on_every_channel_when_seeded(seeded: SeedContext) -> None:
@@ -169,16 +188,16 @@ def test_truth_records_the_planted_signals_when_seeded(seeded: SeedContext) -> N
     assert truth["rows"]["orders.Order"] == Order.objects.count()
 
 
-def test_same_seed_writes_the_same_history_when_run_twice(frozen_now: Any) -> None:
-    from omniretail.orders.models import Order
+def test_same_seed_plans_the_same_history_when_simulated_twice(seeded: SeedContext) -> None:
+    from omniretail.orders.history_seed import HistoryData, simulate
 
-    first = _seed(7).truth["history"]
-    rows = list(Order.objects.order_by("number").values_list("number", "total", "status")[:300])
-    assert first["orders"] > 0 and rows
-    # A second database state cannot be had inside one test; compare the plan instead.
-    from omniretail.orders.history_seed_plan import day_plan
+    def plan() -> list[tuple[str, str, int, str, str]]:
+        ctx = SeedContext(
+            seed=42, scale=0.05, rng=random.Random(42), progress=Progress(disable=True)
+        )
+        ctx.objects.update(brand=seeded.objects["brand"], stores=seeded.objects["stores"])
+        _sim, orders, _truth = simulate(ctx, HistoryData(ctx, seeded.objects["stores"], DAYS))
+        return [(o.number, o.channel, o.total, o.status, o.created.isoformat()) for o in orders]
 
-    assert (
-        day_plan(dt.date(2026, 2, 10)).gift_box_factor
-        == day_plan(dt.date(2026, 2, 10)).gift_box_factor
-    )
+    first = plan()
+    assert first and first == plan()
