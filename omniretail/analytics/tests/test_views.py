@@ -134,3 +134,14 @@ def test_cashier_without_analytics_permission_gets_404(client, make_user, org, s
     client.force_login(make_user("cashier", store="S1"))
 
     assert client.get(reverse("analytics:dashboard")).status_code == 404
+
+
+def test_dashboard_speaks_chinese_and_english(client, make_user, org, sales):
+    client.force_login(make_user("analyst"))
+    url = f"{reverse('analytics:dashboard')}?{PERIOD}"
+
+    zh = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    en = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "数据截至" in zh and "门店排名" in zh and "客单价" in zh
+    assert "Data as of" in en and "Store ranking" in en and "Average order value" in en
