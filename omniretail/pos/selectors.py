@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from omniretail.catalog import pricing
 from omniretail.catalog.models import Barcode, PriceKind, SkuTag
-from omniretail.catalog.restrictions import check_sellable
+from omniretail.catalog.restrictions import check_sellable, check_sellable_many
 from omniretail.core import clock
 from omniretail.core.errors import NotFound
 from omniretail.core.models import Store
@@ -216,8 +216,9 @@ def price_pos_cart(cart: PosCart, store: Store) -> PricedCart:
     names = _names(result)
     stock = available_at_store(store.pk, [r.sku_id for r in rows])
     lines = []
+    verdicts = check_sellable_many([r.sku for r in rows], "pos")
     for row, priced in zip(rows, result.lines, strict=True):
-        verdict = check_sellable(row.sku, "pos")
+        verdict = verdicts[row.sku_id]
         lines.append(
             PricedLine(
                 sku_id=row.sku_id,

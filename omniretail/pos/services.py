@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from omniretail.catalog.models import Sku
-from omniretail.catalog.restrictions import check_sellable
+from omniretail.catalog.restrictions import check_sellable_many
 from omniretail.core import audit, clock, ids
 from omniretail.core.errors import Conflict, InvalidState, ValidationFailed
 from omniretail.core.money import quantize, to_decimal
@@ -187,8 +187,10 @@ def check_age(sku_ids: Sequence[int], age_verified: bool) -> None:
     """Refuse what the till may not sell, and age-restricted goods (烟酒) until the cashier
     confirms the buyer's age."""
     needs: list[int] = []
-    for sku in Sku.objects.select_related("product__category").filter(pk__in=list(sku_ids)):
-        verdict = check_sellable(sku, "pos")
+    skus = list(Sku.objects.select_related("product__category").filter(pk__in=list(sku_ids)))
+    verdicts = check_sellable_many(skus, "pos")
+    for sku in skus:
+        verdict = verdicts[sku.pk]
         if not verdict.sellable:
             raise ValidationFailed(
                 PosError.NOT_SELLABLE,
