@@ -100,6 +100,8 @@ def return_lines(
                     {"status": order.status},
                 )
             by_id = {ln.pk: ln for ln in order.lines.filter(pk__in=list(wanted))}
+            # Picked short: only what was handed over can come back.
+            short = order.events.filter(kind=S.PARTIALLY_FULFILLED).exists()
             unknown = sorted(set(wanted) - set(by_id))
             if unknown:
                 raise ValidationFailed(
@@ -117,13 +119,14 @@ def return_lines(
             for line_id, quantity in sorted(wanted.items()):
                 line = by_id[line_id]
                 before = _returned_qty(line)
-                if before + quantity > line.quantity:
+                sold = line.fulfilled_quantity if short else line.quantity
+                if before + quantity > sold:
                     raise ValidationFailed(
                         RETURN_EXCEEDS_SOLD,
                         _("More is returned than was sold on line %(no)s.") % {"no": line.line_no},
                         {
                             "line_id": line_id,
-                            "sold": line.quantity,
+                            "sold": sold,
                             "already_returned": before,
                             "requested": quantity,
                         },

@@ -109,3 +109,23 @@ def test_delivery_dispatch_picked_short_is_partially_fulfilled(org, make_sku, pl
     order.refresh_from_db()
     assert order.status == OrderStatus.PARTIALLY_FULFILLED and _level(org, sku) == (9, 0)
     services.complete(order)
+
+
+def test_return_is_limited_to_units_handed_over_when_order_was_picked_short(org, make_sku, place):
+    from omniretail.orders import returns
+
+    sku = make_sku("A")
+    order = _picking(place((sku, 3), mode="ship"))
+    line = order.lines.get()
+    shipment = fulfilment.ship(
+        order, carrier="SF", tracking_number="SF55555555", picked={line.pk: 1}
+    )
+    fulfilment.record_scan(shipment, "delivered")
+    with pytest.raises(ValidationFailed):
+        returns.return_lines(
+            order.pk, [(line.pk, 2)], store_id=org["stores"]["S1"].pk, reference="R-short"
+        )
+    row = returns.return_lines(
+        order.pk, [(line.pk, 1)], store_id=org["stores"]["S1"].pk, reference="R-short-1"
+    )
+    assert row.lines.get().quantity == 1
