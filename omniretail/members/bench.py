@@ -96,11 +96,14 @@ def member_lookup(options: BenchOptions) -> dict[str, Any]:
 
 @benchmark("points-accrual")
 def points_accrual(options: BenchOptions) -> dict[str, Any]:
-    """Points earned on 100,000 orders (quick: 500), through the service: ledger rows per second."""
-    from .points import earn_points_for_sale
+    """Points earned for 100,000 orders in a batch (quick: 2,000) through
+    ``earn_points_batch``: ledger rows per second. The one-sale service is measured on a
+    sample for comparison (``single_rows_per_s``)."""
+    from .points import BatchSale, earn_points_batch, earn_points_for_sale
 
     brand = _brand()
-    orders = 500 if options.quick else int(100_000 * options.scale)
+    orders = 2_000 if options.quick else int(100_000 * options.scale)
+    sample = 200 if options.quick else 1_000
     rng = random.Random(11)
     run = uuid.uuid4().hex[:8]
     members = list(
@@ -109,18 +112,30 @@ def points_accrual(options: BenchOptions) -> dict[str, Any]:
     if len(members) < 50:
         make_members(brand, 1000, 98, rng)
         members = list(Member.objects.filter(brand=brand).select_related("tier")[:1000])
+
+    def amount() -> str:
+        return f"{rng.randint(1, 2000)}.{rng.randint(0, 99):02d}"
+
+    sales = [
+        BatchSale(members[i % len(members)].pk, amount(), f"B{run}-{i}") for i in range(orders)
+    ]
+    start = time.perf_counter()
+    result = earn_points_batch(sales)
+    batch_s = time.perf_counter() - start
+
     lat = Latencies()
     start = time.perf_counter()
-    for i in range(orders):
-        member = members[i % len(members)]
+    for i in range(sample):
+        member = Member.objects.select_related("tier").get(pk=members[i % len(members)].pk)
         with lat.measure():
-            earn_points_for_sale(
-                member, f"{rng.randint(1, 2000)}.{rng.randint(0, 99):02d}", f"B{run}-{i}"
-            )
-    seconds = time.perf_counter() - start
+            earn_points_for_sale(member, amount(), f"S{run}-{i}")
+    single_s = time.perf_counter() - start
     return {
         "ops": orders,
-        "rows_per_s": round(orders / seconds, 1) if seconds else 0.0,
-        "seconds": round(seconds, 3),
-        **lat.summary(),
+        "rows": result.earned,
+        "rows_per_s": round(result.earned / batch_s, 1) if batch_s else 0.0,
+        "seconds": round(batch_s, 3),
+        "single_sample": sample,
+        "single_rows_per_s": round(sample / single_s, 1) if single_s else 0.0,
+        **{f"single_{k}": v for k, v in lat.summary().items()},
     }

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
@@ -423,3 +423,169 @@ def expire_due_points(today: dt.date | None = None) -> int:
         .distinct()
     )
     return sum(expire_member_points(pk, today) for pk in list(member_ids))
+
+
+# --- Batch accrual ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BatchSale:
+    """One sale of a batch (e.g. a day of marketplace orders or a replayed import)."""
+
+    member_id: int
+    net_amount: MoneyLike
+    reference: str
+    store_id: int | None = None
+    lines: Sequence[SaleLine] | None = None
+
+
+@dataclass
+class BatchResult:
+    earned: int = 0  # ledger rows written
+    replayed: int = 0  # references already earned (idempotent retries)
+    skipped: list[str] = field(default_factory=list)  # references of inactive/unknown members
+    points: int = 0
+
+
+BATCH_CHUNK = 500
+
+
+def _multipliers(
+    brand_id: int, sales: Sequence[BatchSale]
+) -> tuple[dict[int, int], dict[int, int]]:
+    sku_ids = {ln.sku_id for s in sales for ln in (s.lines or ()) if ln.sku_id}
+    cat_ids = {ln.category_id for s in sales for ln in (s.lines or ()) if ln.category_id}
+    by_sku: dict[int, int] = {}
+    by_cat: dict[int, int] = {}
+    if sku_ids or cat_ids:
+        for m in PointsMultiplier.objects.filter(
+            Q(sku_id__in=sku_ids) | Q(category_id__in=cat_ids), brand_id=brand_id
+        ):
+            if m.sku_id:
+                by_sku[m.sku_id] = m.multiplier_pct
+            elif m.category_id:
+                by_cat[m.category_id] = m.multiplier_pct
+    return by_sku, by_cat
+
+
+def earn_points_batch(sales: Sequence[BatchSale], *, chunk: int = BATCH_CHUNK) -> BatchResult:
+    """Points for many sales at once: the same rows ``earn_points_for_sale`` writes (one lot
+    per sale, ``balance_after`` running per member, the balance updated once per member),
+    in chunks of ``chunk`` sales, each chunk one transaction with its members locked in pk
+    order. Every sale is idempotent on its reference, so a batch that failed half-way is
+    simply run again. A reference reused with another member or amount is a 409 that rolls
+    back its chunk; sales of inactive or unknown members are skipped and reported."""
+    result = BatchResult()
+    for start in range(0, len(sales), chunk):
+        _earn_chunk(list(sales[start : start + chunk]), result)
+    return result
+
+
+def _earn_chunk(sales: list[BatchSale], result: BatchResult) -> None:
+    cleaned = []
+    for sale in sales:
+        reference = _check_reference(sale.reference)
+        net_fen = _fen(sale.net_amount, "net_amount")
+        if sale.lines and sum(_fen(ln.net_amount, "lines") for ln in sale.lines) != net_fen:
+            raise ValidationFailed(
+                MemberError.INVALID_AMOUNT,
+                _("The lines do not add up to the net amount."),
+                {"field": "lines", "reference": reference},
+            )
+        cleaned.append((sale, reference, net_fen))
+    if len({ref for _s, ref, _n in cleaned}) != len(cleaned):
+        raise ValidationFailed(
+            MemberError.REFERENCE_REUSED, _("A reference appears twice in the batch.")
+        )
+    now, today = clock.now(), clock.today()
+    expires = expiry_for(today)
+    with transaction.atomic():
+        members = {
+            m.pk: m
+            for m in Member.objects.select_for_update()
+            .select_related("tier")
+            .filter(pk__in=sorted({s.member_id for s in sales}))
+            .order_by("pk")
+        }
+        brands = {m.brand_id for m in members.values()}
+        prior = {
+            e.reference: e
+            for e in PointsEntry.objects.filter(
+                brand_id__in=brands,
+                kind=PointsKind.EARN,
+                reference__in=[ref for _s, ref, _n in cleaned],
+            )
+        }
+        rules = {
+            r.brand_id: r.points_per_yuan for r in EarnRule.objects.filter(brand_id__in=brands)
+        }
+        multipliers = {b: _multipliers(b, sales) for b in brands}
+        entries: list[PointsEntry] = []
+        touched: dict[int, Member] = {}
+        for sale, reference, net_fen in cleaned:
+            member = members.get(sale.member_id)
+            if member is None or member.status != MemberStatus.ACTIVE:
+                result.skipped.append(reference)
+                continue
+            done = prior.get(reference)
+            if done is not None and done.brand_id == member.brand_id:
+                if done.member_id != member.pk or to_fen(done.net_amount or 0) != net_fen:
+                    raise Conflict(
+                        MemberError.REFERENCE_REUSED,
+                        _("This sale reference was already used with another amount."),
+                        {"reference": reference},
+                    )
+                result.replayed += 1
+                continue
+            by_sku, by_cat = multipliers[member.brand_id]
+            weighted = net_fen * 100
+            if sale.lines:
+                weighted = sum(
+                    _fen(ln.net_amount, "lines")
+                    * (by_sku.get(ln.sku_id or 0) or by_cat.get(ln.category_id or 0) or 100)
+                    for ln in sale.lines
+                )
+            earned = (
+                weighted
+                * rules.get(member.brand_id, 1)
+                * member.tier.points_multiplier_pct
+                // (100 * 100 * 100)
+            )
+            member.points_balance += earned
+            member.last_activity_at = now
+            touched[member.pk] = member
+            entries.append(
+                PointsEntry(
+                    brand_id=member.brand_id,
+                    member=member,
+                    kind=PointsKind.EARN,
+                    points=earned,
+                    remaining=earned,
+                    expires_on=expires,
+                    balance_after=member.points_balance,
+                    reference=reference,
+                    net_amount=Decimal(net_fen) / 100,
+                    store_id=sale.store_id,
+                    created_at=now,
+                )
+            )
+            result.points += earned
+        PointsEntry.objects.bulk_create(entries, batch_size=1000)
+        Member.objects.bulk_update(
+            list(touched.values()), ["points_balance", "last_activity_at"], batch_size=1000
+        )
+        for member in touched.values():
+            tiers.upgrade_if_due(member)
+        if entries:
+            events.publish(
+                "members.points_earned_batch",
+                {
+                    "members": len(touched),
+                    "entries": len(entries),
+                    "points": sum(e.points for e in entries),
+                    "references": [e.reference for e in entries][:50],
+                },
+                aggregate_type="member",
+                aggregate_id="batch",
+            )
+        result.earned += len(entries)
