@@ -204,6 +204,7 @@ class AppliedPromotion:
     message: str
     gifts: list[GiftLine] = field(default_factory=list)
     outcome: Any = field(default=None, repr=False, compare=False)  # renders ``message`` late
+    units: dict[str, int] = field(default_factory=dict)  # flash sale: line_id → units at the price
 
 
 @dataclass(frozen=True)
@@ -233,6 +234,7 @@ class PricingResult:
     discount_total: Decimal
     total: Decimal
     coupons_used: list[str]
+    member_id: int | None = None
 
     @property
     def explanation(self) -> list[str]:

@@ -216,6 +216,7 @@ class _Pricer:
                 message="",
                 outcome=outcome,
                 gifts=list(outcome.gifts),
+                units={self.lines[i].line_id: u for i, u in sorted(outcome.units.items())},
             )
         )
 
@@ -365,4 +366,5 @@ def _result(pricer: _Pricer, state: _State, skipped_rows: dict[str, Skipped]) ->
         discount_total=list_total - total,
         total=total,
         coupons_used=[a.coupon_code for a in state.applied if a.coupon_code],
+        member_id=pricer.cart.member.member_id if pricer.cart.member else None,
     )

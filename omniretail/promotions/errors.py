@@ -31,3 +31,6 @@ class PromotionError(StrEnum):
     RFM_UNAVAILABLE = "promotions.rfm_unavailable"
     INVALID_CAMPAIGN = "promotions.invalid_campaign"
     CAMPAIGN_STATE = "promotions.campaign_state"
+    FLASH_SOLD_OUT = "promotions.flash_sold_out"
+    FLASH_MEMBER_LIMIT = "promotions.flash_member_limit"
+    FLASH_NOT_FLASH = "promotions.not_a_flash_sale"

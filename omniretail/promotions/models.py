@@ -307,3 +307,62 @@ class CampaignMember(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["member_id", "group"], name="campaign_member_idx")]
+
+
+class FlashSaleCounter(models.Model):
+    """Units of a flash sale (秒杀) taken so far against its promotional quantity. Moves only by
+    a conditional UPDATE (``claimed + n <= quantity``) inside the order's transaction, so N
+    buyers racing for K units leave exactly K claimed."""
+
+    promotion = models.OneToOneField(
+        Promotion, on_delete=models.CASCADE, related_name="flash_counter"
+    )
+    quantity = models.PositiveIntegerField(null=True, blank=True)  # None: no overall limit
+    claimed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__isnull=True) | Q(claimed__lte=F("quantity")),
+                name="flash_claimed_le_quantity",
+            ),
+        ]
+
+
+class FlashSaleClaim(models.Model):
+    """Units of one SKU one order took at the flash price; released when the order is
+    cancelled (units go back to the sale)."""
+
+    promotion = models.ForeignKey(Promotion, on_delete=models.PROTECT, related_name="flash_claims")
+    member_id = models.BigIntegerField(null=True, blank=True)
+    reference = models.CharField(max_length=64)
+    sku_id = models.BigIntegerField()
+    quantity = models.PositiveIntegerField()
+    created_at = models.DateTimeField()
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["promotion", "reference", "sku_id"], name="flash_claim_once_per_ref"
+            ),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="flash_claim_positive"),
+        ]
+        indexes = [models.Index(fields=["promotion", "member_id"], name="flash_claim_member_idx")]
+
+
+class FlashSaleHold(models.Model):
+    """The inventory reservation holding a flash sale's remaining units of one SKU at one
+    location; each claim shrinks it (release, then re-reserve what is left)."""
+
+    promotion = models.ForeignKey(Promotion, on_delete=models.CASCADE, related_name="flash_holds")
+    sku_id = models.BigIntegerField()
+    location_id = models.BigIntegerField()
+    reservation_reference = models.CharField(max_length=100, blank=True)
+    remaining = models.PositiveIntegerField(default=0)
+    generation = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["promotion", "sku_id"], name="flash_hold_one_per_sku"),
+        ]

@@ -18,6 +18,7 @@ from omniretail.catalog.models import PriceKind, Sku, SkuTag
 from omniretail.core.errors import NotFound, ValidationFailed
 from omniretail.core.models import Store
 
+from . import flash
 from .cart import Cart, CartLine, CartMember, CouponDef, PromotionDef, Scope, TimeWindow
 from .errors import PromotionError
 from .models import Promotion, Status
@@ -191,4 +192,6 @@ def build_cart(
         region_id=store.region_id if store else None,
         member=cart_member(brand_id, member_id, at),
         coupons=tuple(coupons),
+        flash_remaining=flash.remaining(brand_id, at),
+        member_usage=flash.member_usage(member_id),
     )

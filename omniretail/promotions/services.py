@@ -228,11 +228,15 @@ def update_promotion(promo: Promotion, **changes: Any) -> Promotion:
 def record_applied_promotions(
     brand: Brand, order_ref: str, result: PricingResult
 ) -> list[AppliedDiscount]:
-    """Store one row per (promotion or coupon, line) of a priced checkout. Idempotent on
-    ``order_ref``: a second call returns the rows of the first, never a second set."""
+    """Store one row per (promotion or coupon, line) of a priced checkout, and take the
+    flash-sale units it used. Idempotent on ``order_ref``: a second call returns the rows of
+    the first, never a second set. Called inside the order's transaction."""
     existing = list(AppliedDiscount.objects.filter(brand=brand, order_ref=order_ref).order_by("pk"))
     if existing:
         return existing
+    from . import flash
+
+    flash.claim_for_result(brand.pk, order_ref, result)  # 409 when sold out: the order rolls back
     coupons = {
         c.code: c
         for c in Coupon.objects.filter(code__in=result.coupons_used, template__brand=brand)

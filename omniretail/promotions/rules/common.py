@@ -41,6 +41,9 @@ class Outcome:
     discounts: dict[int, Decimal] = field(default_factory=dict)
     gifts: list[GiftLine] = field(default_factory=list)
     values: dict[str, Any] = field(default_factory=dict)
+    units: dict[int, int] = field(
+        default_factory=dict
+    )  # flash sale: line → units sold at the price
 
     @property
     def message(self) -> str:

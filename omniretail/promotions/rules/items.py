@@ -38,6 +38,7 @@ def flash_sale(inp: RuleInput) -> Outcome:
     # The deepest cuts first, so a limited allowance goes where it saves the most.
     order = sorted(lines, key=lambda i: (-(inp.unit_net(i) - p.prices[inp.lines[i].sku_id]), i))
     discounts: dict[int, Decimal] = {}
+    units_of: dict[int, int] = {}
     for i in order:
         units = (
             inp.lines[i].quantity if allowance is None else min(allowance, inp.lines[i].quantity)
@@ -47,9 +48,12 @@ def flash_sale(inp: RuleInput) -> Outcome:
         off = line_discount(units, inp.unit_net(i) - p.prices[inp.lines[i].sku_id], inp.nets[i])
         if off > 0:
             discounts[i] = off
+            units_of[i] = units
             if allowance is not None:
                 allowance -= units
-    return applied(promo.name, discounts)
+    outcome = applied(promo.name, discounts)
+    outcome.units = units_of
+    return outcome
 
 
 def member_price(inp: RuleInput) -> Outcome:
