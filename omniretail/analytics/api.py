@@ -112,6 +112,13 @@ def metric_series(
     period and the same period last year."""
     m = metrics.metric(metric)
     metrics.check_dimension(by, [metric])
+    for name, value in (("category_id", category_id), ("sku_id", sku_id)):
+        if value is not None and not 0 < value < 2**62:
+            raise ValidationFailed(
+                AnalyticsError.UNKNOWN_FILTER,
+                _("%(name)s is out of range.") % {"name": name},
+                {"field": name},
+            )
     filters: dict[str, Any] = {}
     if category_id is not None:
         filters["category_id"] = category_id

@@ -347,7 +347,18 @@ def _minus_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years, day=28)
 
 
+EARLIEST = dt.date(2000, 1, 1)
+LATEST = dt.date(2199, 12, 31)
+
+
 def validate_range(start: dt.date, end: dt.date) -> None:
+    if not (EARLIEST <= start <= LATEST and EARLIEST <= end <= LATEST):
+        raise ValidationFailed(
+            AnalyticsError.RANGE_TOO_LONG,
+            _("Dates must lie between %(a)s and %(b)s.")
+            % {"a": EARLIEST.isoformat(), "b": LATEST.isoformat()},
+            {"start": start.isoformat(), "end": end.isoformat()},
+        )
     if end < start:
         raise ValidationFailed(
             AnalyticsError.REVERSED_RANGE,
