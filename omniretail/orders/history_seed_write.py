@@ -24,7 +24,7 @@ from omniretail.core import clock
 from . import history_seed_sim as hs
 from .history_seed_tables import BATCH, make_tables, order_extra_fields
 
-ORDERS_PER_CHUNK = 1000
+ORDERS_PER_CHUNK = 200  # about 5,000 rows over all tables per transaction
 HOLD_DAYS = 7  # reservation hold of place_order (unclaimed pickup days + 4)
 STOCK_CHANNEL = {"pos": "walk_in", "online": "online", "marketplace": "marketplace"}
 
