@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router
 
@@ -162,8 +163,8 @@ def create_routed_order(request: HttpRequest, body: OrderRoutedIn) -> dict[str, 
     store = _store(request, body.store_id)
     window = None
     if body.deliver_from or body.deliver_by:
-        start = body.deliver_from or clock.now()
-        end = body.deliver_by or start + dt.timedelta(hours=4)
+        start = _aware(body.deliver_from) or clock.now()
+        end = _aware(body.deliver_by) or start + dt.timedelta(hours=4)
         if end <= start:
             raise ValidationFailed(OrderError.INVALID_LINE, _("The delivery window is empty."))
         window = (start, end)
@@ -180,6 +181,12 @@ def create_routed_order(request: HttpRequest, body: OrderRoutedIn) -> dict[str, 
         window=window,
     )
     return {"orders": [services.get_order(o.pk) for o in orders]}
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None or timezone.is_aware(value):
+        return value
+    return timezone.make_aware(value)
 
 
 def _courier_store(request: HttpRequest, store_id: int) -> Store:
@@ -256,7 +263,7 @@ def sla_report(
     and 90th-percentile minutes from payment to ready/dispatched."""
     end = end or clock.today()
     start = start or end - dt.timedelta(days=6)
-    if start > end or (end - start).days > 366:
+    if start > end or (end - start).days > 366 or start.year < 2000 or end.year > 2100:
         raise ValidationFailed(OrderError.INVALID_LINE, _("Choose a period of at most a year."))
     rows = sla.report(_stores(request), start, end)
     return {

@@ -267,6 +267,9 @@ def place_routed_order(
     )
     if existing:
         return existing
+    # Typed refusals first (unknown SKU, not sellable this way), before any stock question.
+    services._validate(channel, fulfilment_mode, lines)
+    services._sellability(store, channel, fulfilment_mode, sorted({ln.sku_id for ln in lines}))
     last_error: Conflict | None = None
     for _attempt in range(2):
         plan = route_order(

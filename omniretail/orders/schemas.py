@@ -316,7 +316,7 @@ class OrderCourierOut(Schema):
 
 class OrderDeliveryPlanIn(InputSchema):
     store_id: int = Field(ge=1, le=2**62)
-    time_limit_s: float = Field(2.0, ge=0.1, le=30)
+    time_limit_s: float = Field(2.0, ge=0.1, le=10)
 
 
 class OrderStopOut(Schema):

@@ -417,9 +417,12 @@ def _date(value: str | None, default: dt.date) -> dt.date:
 @login_required
 def sla_report(request: HttpRequest) -> HttpResponse:
     store_ids = _stores(request)
-    end = _date(request.GET.get("end"), clock.today())
+    today = clock.today()
+    end = _date(request.GET.get("end"), today)
+    if not 2000 <= end.year <= 2100:
+        end = today
     start = _date(request.GET.get("start"), end - dt.timedelta(days=6))
-    if start > end or (end - start).days > 366:
+    if start > end or (end - start).days > 366 or start.year < 2000:
         start = end - dt.timedelta(days=6)
     return render(
         request,

@@ -137,3 +137,25 @@ def test_routed_tobacco_delivery_is_422(org, make_user, api_as, make_sku):
     add_restriction(kind="not_sellable", sku=cig, channel="online")
     res = _routed(api, org, cig, "api-cig", mode="delivery")
     assert res.status_code == 422 and res.json()["code"] == "order_sku_not_sellable"
+
+
+def test_routed_order_is_422_when_sku_unknown_or_tobacco_without_stock(
+    org, make_user, api_as, make_sku
+):
+    from omniretail.catalog.restrictions import add_restriction
+
+    api = api_as(make_user("store_manager", store="S1"))
+    res = _routed(api, org, type("Sku", (), {"pk": 2**40})(), "api-unknown")
+    assert res.status_code == 422 and res.json()["code"] == "order_unknown_sku"
+    cig = make_sku("CIG", stock={})
+    add_restriction(kind="not_sellable", sku=cig, channel="online")
+    res = _routed(api, org, cig, "api-cig-none", mode="delivery")
+    assert res.status_code == 422 and res.json()["code"] == "order_sku_not_sellable"
+
+
+def test_naive_delivery_window_is_taken_in_local_time(org, make_user, api_as, make_sku):
+    api = api_as(make_user("store_manager", store="S1"))
+    sku = make_sku("A", stock={"S1": 5})
+    res = _routed(api, org, sku, "api-window", mode="delivery", deliver_by="2026-11-23T12:00:00")
+    assert res.status_code == 200, res.json()
+    assert res.json()["orders"][0]["status"] == "awaiting_payment"
