@@ -240,6 +240,8 @@ def checkout(
     )
     tenders = _tenders(tenders)
     result = _take_payment(order, tenders, reference, shift)
+    if result.status != "paid" and result.failures:
+        _undo_partial(order, result)
     if result.status != "paid":
         raise ValidationFailed(
             PosError.PAYMENT_FAILED,
@@ -264,6 +266,29 @@ def _check_risk(result: Any) -> None:
 
     for payment in Payment.objects.filter(pk__in=list(result.payment_ids or [])):
         risk.check_payment(payment)
+
+
+def _undo_partial(order: Order, result: Any) -> None:
+    """A split where one tender was declined: what the others captured goes back (points and
+    stored value to the member, cards and wallets through their provider) and the till order
+    is cancelled, so nothing is half-sold. The cashier retries as a new attempt."""
+    from omniretail.payments import services as payments
+    from omniretail.payments.models import Payment, PaymentStatus
+
+    captured = Payment.objects.filter(
+        pk__in=list(result.payment_ids or []), status=PaymentStatus.CAPTURED
+    )
+    for payment in captured:
+        payments.refund(
+            payment_id=payment.pk,
+            amount=payment.amount - payment.refunded_amount,
+            reason=_("Split payment failed"),
+            reference=f"void:{payment.reference}"[:100],
+        )
+    order.refresh_from_db()
+    if order.status == "awaiting_payment":
+        with transaction.atomic():
+            orders.cancel(order, reason=_("Split payment failed"))
 
 
 def _order_extras(lines: Sequence[CheckoutLine], coupon_codes: Sequence[str]) -> dict[str, Any]:

@@ -6,6 +6,8 @@ the same services as the API, within the user's POS scope (others' registers are
 
 from __future__ import annotations
 
+import re
+import secrets
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode
@@ -112,6 +114,9 @@ def _cart_context(shift: Shift, error: str = "") -> dict[str, Any]:
         "priced": priced,
         "rows": list(zip(line_ids, priced.lines, strict=True)) if priced else [],
         "held": PosCart.objects.filter(shift=shift, status=CartStatus.HELD).order_by("pk"),
+        # One token per rendered pay form: a double submit is the same attempt (idempotent),
+        # a retry after a declined tender is a new one.
+        "pay_token": secrets.token_hex(6),
         "error": error,
     }
 
@@ -287,6 +292,10 @@ def resume(request: HttpRequest, shift_id: int, cart_id: int) -> HttpResponse:
     return _cart(request, shift)
 
 
+def _token(text: str) -> str:
+    return text if re.fullmatch(r"[0-9a-f]{1,16}", text) else "0"
+
+
 SPLIT_KINDS = ("wechat", "alipay", "unionpay", "card", "stored_value", "points")
 
 
@@ -357,7 +366,7 @@ def pay(request: HttpRequest, shift_id: int) -> HttpResponse:
                 for ln in priced.lines
             ],
             tenders=tenders,
-            reference=f"web-{cart.pk}",
+            reference=f"web-{cart.pk}-{_token(request.POST.get('pay_token', ''))}",
             member_id=cart.member_id,
             age_verified=request.POST.get("age_verified") == "1",
             coupon_codes=cart.coupon_codes,
