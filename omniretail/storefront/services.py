@@ -56,6 +56,12 @@ def _supports(param: str) -> bool:
     return param in inspect.signature(orders.place_order).parameters
 
 
+def coupons_supported() -> bool:
+    """Whether the orders service prices coupons into an order (``coupon_codes``); until it
+    does, the shop neither previews nor promises a coupon it could not honour."""
+    return _supports("coupon_codes")
+
+
 def place_online_order(
     *,
     store: Store,
@@ -85,7 +91,7 @@ def place_online_order(
     if not token or len(token) > 64:
         raise ValidationFailed(StorefrontError.BAD_TOKEN, _("Please reload the checkout page."))
     extra: dict[str, Any] = {}
-    if coupon and _supports("coupon_codes"):
+    if coupon and coupons_supported():
         extra["coupon_codes"] = [coupon]
     return orders.place_order(
         store=store,

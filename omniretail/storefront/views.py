@@ -147,12 +147,16 @@ def cart_add(request: HttpRequest) -> HttpResponse:
 
 
 def _cart_view(request: HttpRequest, store: Any, member: Member | None) -> Any:
-    return selectors.cart_view(
+    code = cart.coupon(request.session)
+    view = selectors.cart_view(
         store,
         cart.items(request.session),
         member_id=member.pk if member else None,
-        coupon=cart.coupon(request.session),
+        coupon=code if services.coupons_supported() else "",
     )
+    if code and not services.coupons_supported():
+        view.coupon_error = _("Coupons cannot be redeemed online yet; show this one at the till.")
+    return view
 
 
 def cart_page(request: HttpRequest) -> HttpResponse:

@@ -170,3 +170,54 @@ def test_other_shoppers_order_is_404_when_opened_by_number(shop, make_sku, place
     theirs = place((sku, 1))
     assert shop.get(f"/shop/orders/{theirs.number}/").status_code == 404
     assert shop.post(f"/shop/orders/{theirs.number}/pay/").status_code == 404
+
+
+def test_points_come_back_when_an_unpaid_shop_order_is_cancelled(shop, shopper, make_sku):
+    from omniretail.orders import services as orders
+
+    _user, member = shopper
+    sku = make_sku("LEFT", price="20", stock={"S1": 5})
+    shop.post("/shop/cart/add/", {"sku": sku.pk})
+    _checkout(shop, points="500", token="abandon")
+    member.refresh_from_db()
+    assert member.points_balance == 0
+    order = Order.objects.get(member_id=member.pk)
+    orders.cancel(order, reason="not paid in time")  # as the 30-minute job does
+    events.dispatch_due()
+    events.dispatch_due()  # redelivery refunds nothing twice
+    member.refresh_from_db()
+    assert member.points_balance == 500
+    assert Payment.objects.get(order=order, kind="points").status == "refunded"
+
+
+def test_cart_and_order_agree_on_a_wallet_coupon_whether_or_not_orders_price_coupons(
+    shop, shopper, make_sku, org
+):
+    import datetime as dt
+
+    from omniretail.core import clock
+    from omniretail.promotions import coupons
+    from omniretail.promotions.models import CouponTemplate
+    from omniretail.storefront import services
+
+    _user, member = shopper
+    tpl = CouponTemplate.objects.create(
+        brand=org["brand"],
+        code="TEN",
+        name="减10元",
+        kind="amount_off",
+        params={"amount": "10"},
+        valid_from=clock.now() - dt.timedelta(days=1),
+        valid_until=clock.now() + dt.timedelta(days=30),
+        created_at=clock.now(),
+    )
+    code = coupons.issue(tpl, member=member)[0].code
+    sku = make_sku("CPW", price="50", stock={"S1": 5})
+    shop.post("/shop/cart/add/", {"sku": sku.pk})
+    shop.post("/shop/cart/update/", {"coupon": code})
+    page = shop.get("/shop/cart/").content.decode()
+    expected = "40.00" if services.coupons_supported() else "50.00"
+    assert f'data-testid="cart-total">¥{expected}' in page
+    assert ('data-testid="coupon-error"' in page) is not services.coupons_supported()
+    _checkout(shop, token="cpn")
+    assert str(Order.objects.get(member_id=member.pk).total) == expected
