@@ -112,7 +112,53 @@ STOCK_SCHEMA = pa.schema(
         ("value_fen", pa.int64()),
     ]
 )
-TABLES = {"sales": SALES_SCHEMA, "returns": RETURNS_SCHEMA, "stock": STOCK_SCHEMA}
+# One row per sold order: counts of orders, SLA and customers without COUNT(DISTINCT) over lines
+ORDERS_SCHEMA = pa.schema(
+    [
+        ("order_id", pa.int64()),
+        ("day", pa.date32()),
+        ("hour", pa.int8()),
+        ("weekday", pa.int8()),
+        ("brand_id", pa.int64()),
+        ("region_id", pa.int64()),
+        ("store_id", pa.int64()),
+        ("channel", pa.string()),
+        ("member_id", pa.int64()),
+        ("member_tier", pa.string()),
+        ("net_fen", pa.int64()),
+        ("units", pa.int64()),
+        ("sla_due", pa.bool_()),
+        ("sla_met", pa.bool_()),
+    ]
+)
+TABLES = {
+    "sales": SALES_SCHEMA,
+    "orders": ORDERS_SCHEMA,
+    "returns": RETURNS_SCHEMA,
+    "stock": STOCK_SCHEMA,
+}
+ORDER_COLUMNS = [n for n in ORDERS_SCHEMA.names if n not in {"net_fen", "units"}]
+
+
+def orders_from_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The order-level rows of a day's sold lines (same day, store, channel … per order)."""
+    orders: dict[int, dict[str, Any]] = {}
+    for ln in lines:
+        row = orders.get(ln["order_id"])
+        if row is None:
+            row = {name: ln[name] for name in ORDER_COLUMNS}
+            row["net_fen"] = 0
+            row["units"] = 0
+            orders[ln["order_id"]] = row
+        row["net_fen"] += ln["net_fen"]
+        row["units"] += ln["quantity"]
+    return [orders[k] for k in sorted(orders)]
+
+
+def _write_sales_day(base: Path, day: dt.date, stores: dict[int, dict[str, Any]]) -> None:
+    lines = _sales_rows(day, stores)
+    _write_day(base, "sales", day, lines)
+    _write_day(base, "orders", day, orders_from_lines(lines))
 
 
 def root() -> Path:
@@ -445,7 +491,7 @@ def run_extract(*, full: bool = False, base: Path | None = None) -> ExtractState
     days, watermark, last_return = _touched_days(state)
     stores = _stores()
     for day in sorted(days):
-        _write_day(base, "sales", day, _sales_rows(day, stores))
+        _write_sales_day(base, day, stores)
         _write_day(base, "returns", day, _returns_rows(day, stores))
     today = clock.today()
     _write_day(base, "stock", today, _stock_rows(today))
@@ -467,7 +513,7 @@ def rebuild_days(days: Iterable[dt.date], base: Path | None = None) -> None:
     base = base or root()
     stores = _stores()
     for day in sorted(set(days)):
-        _write_day(base, "sales", day, _sales_rows(day, stores))
+        _write_sales_day(base, day, stores)
         _write_day(base, "returns", day, _returns_rows(day, stores))
     state = load_state(base)
     _save_state(state, base)

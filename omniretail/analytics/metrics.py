@@ -49,26 +49,41 @@ MAX_RANGE_DAYS = 3 * 366
 
 @dataclass(frozen=True)
 class Measure:
+    """An aggregate over one table. ``order_sql`` is the same figure on the order-level table
+    (one row per sold order), used when the slice neither filters nor groups by a line-level
+    column (category, SKU): counting orders there needs no COUNT(DISTINCT) over lines."""
+
     source: str
     sql: str
     needs_first_day: bool = False
+    order_sql: str | None = None
 
 
-PAIR = "CAST(store_id AS VARCHAR) || ':' || CAST(sku_id AS VARCHAR)"
+PAIR = "store_id * 4294967296 + sku_id"  # one integer per store × SKU pair
 MEASURES: dict[str, Measure] = {
     "gmv_fen": Measure("sales", "SUM(net_fen)"),
     "list_fen": Measure("sales", "SUM(list_fen)"),
     "discount_fen": Measure("sales", "SUM(discount_fen)"),
     "cogs_fen": Measure("sales", "SUM(cost_fen)"),
     "units": Measure("sales", "SUM(quantity)"),
-    "transactions": Measure("sales", "COUNT(DISTINCT order_id)"),
+    "transactions": Measure("sales", "COUNT(DISTINCT order_id)", order_sql="COUNT(*)"),
     "member_gmv_fen": Measure(
         "sales", "SUM(CASE WHEN member_id IS NOT NULL THEN net_fen ELSE 0 END)"
     ),
     "online_gmv_fen": Measure("sales", "SUM(CASE WHEN channel <> 'pos' THEN net_fen ELSE 0 END)"),
-    "sla_due": Measure("sales", "COUNT(DISTINCT CASE WHEN sla_due THEN order_id END)"),
-    "sla_met": Measure("sales", "COUNT(DISTINCT CASE WHEN sla_met THEN order_id END)"),
-    "customers": Measure("sales", "COUNT(DISTINCT member_id)"),
+    "sla_due": Measure(
+        "sales",
+        "COUNT(DISTINCT CASE WHEN sla_due THEN order_id END)",
+        order_sql="SUM(CASE WHEN sla_due THEN 1 ELSE 0 END)",
+    ),
+    "sla_met": Measure(
+        "sales",
+        "COUNT(DISTINCT CASE WHEN sla_met THEN order_id END)",
+        order_sql="SUM(CASE WHEN sla_met THEN 1 ELSE 0 END)",
+    ),
+    "customers": Measure(
+        "sales", "COUNT(DISTINCT member_id)", order_sql="COUNT(DISTINCT member_id)"
+    ),
     "new_customers": Measure(
         "sales",
         "COUNT(DISTINCT CASE WHEN first_day >= ? THEN member_id END)",
@@ -305,7 +320,9 @@ FILTERS = {
     "sku_id": "sku_id",
     "member_tier": "member_tier",
 }
+LINE_LEVEL = frozenset({"category_id", "sku_id"})
 TABLE_COLUMNS = {
+    "orders": {"region_id", "store_id", "channel", "member_tier"},
     "sales": {"region_id", "store_id", "channel", "category_id", "sku_id", "member_tier"},
     "returns": {"region_id", "store_id", "channel", "category_id", "sku_id", "member_tier"},
     "stock": {"region_id", "store_id", "category_id", "sku_id"},
@@ -457,12 +474,39 @@ def _where(table: str, sl: Slice, params: list[Any], day_clause: str | None = No
 Rows = dict[Any, dict[str, Any]]
 
 
+def _order_level(sl: Slice, by: Any) -> bool:
+    dims = _dims(by)
+    if any(DIMENSIONS[d][0] in LINE_LEVEL for d in dims):
+        return False
+    return not any(
+        FILTERS.get(k) in LINE_LEVEL and v not in (None, "") for k, v in sl.filters.items()
+    )
+
+
+def _plan(codes: list[str], sl: Slice, by: Any) -> dict[str, list[str]]:
+    """Measures grouped by the table that computes them for this slice."""
+    order_level = _order_level(sl, by)
+    needed: dict[str, list[str]] = {}
+    for code in codes:
+        for name in METRICS[code].measures:
+            m = MEASURES[name]
+            table = "orders" if order_level and m.order_sql else m.source
+            if name not in needed.setdefault(table, []):
+                needed[table].append(name)
+    return needed
+
+
+def _sql(table: str, name: str) -> str:
+    m = MEASURES[name]
+    return m.order_sql if table == "orders" and m.order_sql else m.sql
+
+
 def _query_measures(engine: QueryEngine, table: str, names: list[str], sl: Slice, by: Any) -> Rows:
     params: list[Any] = []
     selects = []
     first_day = any(MEASURES[n].needs_first_day for n in names)
     for n in names:
-        selects.append(f"{MEASURES[n].sql} AS {n}")
+        selects.append(f"{_sql(table, n)} AS {n}")
         if MEASURES[n].needs_first_day:
             params.append(sl.start)
     dims = _dims(by)
@@ -496,12 +540,7 @@ def evaluate(
         metric(code)
     check_dimension(by, codes)
     engine = engine or get_engine()
-    needed: dict[str, list[str]] = {}
-    for code in codes:
-        for name in METRICS[code].measures:
-            table = MEASURES[name].source
-            if name not in needed.setdefault(table, []):
-                needed[table].append(name)
+    needed = _plan(codes, sl, by)
     merged: dict[Any, dict[str, Any]] = {}
     for table, names in needed.items():
         for key, values in _query_measures(engine, table, names, sl, by).items():
@@ -533,12 +572,7 @@ def evaluate_periods(
         metric(code)
     check_dimension(by, codes)
     engine = engine or get_engine()
-    needed: dict[str, list[str]] = {}
-    for code in codes:
-        for name in METRICS[code].measures:
-            needed.setdefault(MEASURES[name].source, [])
-            if name not in needed[MEASURES[name].source]:
-                needed[MEASURES[name].source].append(name)
+    needed = _plan(codes, slices[0], by)
     if not _disjoint(slices) or any(
         MEASURES[n].needs_first_day for names in needed.values() for n in names
     ):
@@ -562,7 +596,7 @@ def evaluate_periods(
         keys = [f"CASE {case} END AS p"] + [
             f"{DIMENSIONS[d][0]} AS k{i}" for i, d in enumerate(dims)
         ]
-        selects = [f"{MEASURES[n].sql} AS {n}" for n in names]
+        selects = [f"{_sql(table, n)} AS {n}" for n in names]
         where = _where(table, slices[0], params, day_clause=f"({ranges})")
         group = ["p"] + [f"k{i}" for i in range(len(dims))]
         sql = (

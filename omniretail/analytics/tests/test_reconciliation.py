@@ -116,3 +116,17 @@ def test_stock_metrics_follow_the_latest_snapshot(org, history):
     assert got["stock_out_rate"] == 0.0
     assert got["sell_through"] == 0.5
     assert got["stock_value"] > 0
+
+
+def test_order_counts_agree_between_order_level_and_line_level_slices(org, history):
+    extract.run_extract()
+    nuts = history["nuts"]
+
+    by_category = metrics.evaluate(["transactions"], _slice(org), "category")
+    only_nuts = metrics.totals(["transactions"], _slice(org, category_id=nuts.product.category_id))
+    by_store = metrics.evaluate(["transactions", "sla_attainment"], _slice(org), "store")
+
+    assert by_category[nuts.product.category_id]["transactions"] == 2
+    assert only_nuts["transactions"] == 2
+    assert sum(v["transactions"] for v in by_store.values()) == 4
+    assert by_store[org["stores"]["S2"].pk]["sla_attainment"] == 0.0  # pickup not ready yet
