@@ -443,3 +443,63 @@ def notifications(request: HttpRequest) -> HttpResponse:
         "orders/notifications.html",
         {"notes": notify.for_stores(_stores(request), limit=100)},
     )
+
+
+@login_required
+def return_desk(request: HttpRequest) -> HttpResponse:
+    """Returns at any store of the brand: find the order by its number (whatever store or
+    channel sold it), take back quantities at one of the clerk's stores; the refund goes to
+    the original tender through payments."""
+    store_ids = _stores(request, Perm.ORDERS_FULFIL)
+    stores, store = _store_choice(request, store_ids)
+    number = (request.GET.get("number") or request.POST.get("number") or "").strip()[:64]
+    order = None
+    error = ""
+    done = None
+    if number:
+        order = (
+            Order.objects.select_related("store")
+            .filter(number=number, store__brand_id=store.brand_id)
+            .first()
+        )
+        if order is None:
+            error = _("No order with this number.")
+    if order is not None and request.method == "POST":
+        wanted = []
+        for ln in order.lines.all():
+            try:
+                qty = int(request.POST.get(f"qty_{ln.pk}") or 0)
+            except ValueError:
+                qty = 0
+            if qty > 0:
+                wanted.append((ln.pk, qty))
+        try:
+            done = returns.return_lines(
+                order.pk,
+                wanted,
+                store_id=store.pk,
+                reference=(request.POST.get("reference") or "")[:100],
+                reason=(request.POST.get("reason") or "")[:300],
+                store_ids=store_ids,
+            )
+        except DomainError as exc:
+            error = exc.message
+    lines = []
+    if order is not None:
+        for ln in order.lines.select_related("sku").prefetch_related("returns"):
+            back = sum(r.quantity for r in ln.returns.all())
+            lines.append((ln, back, max(ln.quantity - back, 0)))
+    return render(
+        request,
+        "orders/return_desk.html",
+        {
+            "stores": stores,
+            "store": store,
+            "number": number,
+            "order": order,
+            "lines": lines,
+            "error": error,
+            "done": done,
+            "reference": f"desk-{store.code}-{clock.now():%Y%m%d%H%M%S%f}",
+        },
+    )

@@ -141,3 +141,37 @@ def test_sla_and_notification_pages_render(client, make_user):
     assert client.get("/orders/sla/").status_code == 200
     assert client.get("/orders/sla/?start=bad").status_code == 200
     assert client.get("/orders/notifications/").status_code == 200
+
+
+def test_return_desk_takes_back_an_order_sold_by_another_store(
+    org, client, make_user, make_sku, place
+):
+    from omniretail.inventory.models import StockLevel
+
+    sku = make_sku("A", stock={"S1": 5})
+    order = place((sku, 2), channel="pos", mode="pos_carry_out")
+    services.mark_paid(order)
+    client.force_login(make_user("store_manager", store="S2"))
+    page = client.get(f"/orders/returns/?number={order.number}").content.decode()
+    assert f"qty_{order.lines.get().pk}" in page
+    res = client.post(
+        "/orders/returns/",
+        {
+            "store": org["stores"]["S2"].pk,
+            "number": order.number,
+            "reference": "desk-1",
+            "qty_" + str(order.lines.get().pk): "1",
+        },
+    )
+    assert 'role="status"' in res.content.decode()
+    assert StockLevel.objects.get(sku=sku, location=org["floor"]["S2"]).on_hand == 1
+    res = client.post(
+        "/orders/returns/",
+        {
+            "store": org["stores"]["S2"].pk,
+            "number": order.number,
+            "reference": "desk-2",
+            "qty_" + str(order.lines.get().pk): "5",
+        },
+    )
+    assert 'role="alert"' in res.content.decode()
