@@ -18,6 +18,7 @@ extract's root); the default is ``omniretail.analytics.engine.DuckDBEngine``.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from pathlib import Path
 from typing import Any, Protocol
@@ -35,6 +36,10 @@ class QueryEngine(Protocol):
         ...
 
     def has_data(self, table: str) -> bool: ...
+
+    def latest_day(self, table: str, on_or_before: dt.date) -> dt.date | None:
+        """The latest day partition of ``table`` on or before a date (stock snapshots)."""
+        ...
 
 
 class DuckDBEngine:
@@ -91,6 +96,18 @@ class DuckDBEngine:
     def has_data(self, table: str) -> bool:
         self._connection()
         return table in self._local.present
+
+    def latest_day(self, table: str, on_or_before: dt.date) -> dt.date | None:
+        """From the folder names alone: no file is opened."""
+        days = []
+        for folder in (self.base / table).glob("day=*"):
+            try:
+                day = dt.date.fromisoformat(folder.name[4:])
+            except ValueError:
+                continue
+            if day <= on_or_before and (folder / "part.parquet").exists():
+                days.append(day)
+        return max(days) if days else None
 
 
 def _duck_type(arrow_type: Any) -> str:

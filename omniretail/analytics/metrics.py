@@ -441,12 +441,25 @@ def date_literal(day: dt.date) -> str:
     return f"DATE '{day.isoformat()}'"
 
 
-def _where(table: str, sl: Slice, params: list[Any], day_clause: str | None = None) -> str:
+def _where(
+    table: str,
+    sl: Slice,
+    params: list[Any],
+    day_clause: str | None = None,
+    engine: QueryEngine | None = None,
+) -> str:
     clauses = []
     if day_clause is not None:
         clauses.append(day_clause)
     elif table == "stock":
-        clauses.append(f"day = (SELECT MAX(day) FROM stock WHERE day <= {date_literal(sl.end)})")  # noqa: S608
+        latest = getattr(engine, "latest_day", None)
+        if latest is not None:
+            snapshot = latest("stock", sl.end)
+            clauses.append(f"day = {date_literal(snapshot)}" if snapshot else "1 = 0")
+        else:
+            clauses.append(
+                f"day = (SELECT MAX(day) FROM stock WHERE day <= {date_literal(sl.end)})"  # noqa: S608
+            )
     else:
         clauses.append(f"day BETWEEN {date_literal(sl.start)} AND {date_literal(sl.end)}")
     ids = sorted(sl.store_ids)
@@ -517,7 +530,7 @@ def _query_measures(engine: QueryEngine, table: str, names: list[str], sl: Slice
             "sales LEFT JOIN (SELECT member_id AS fm, MIN(day) AS first_day FROM sales "
             "WHERE member_id IS NOT NULL GROUP BY member_id) f ON f.fm = sales.member_id"
         )
-    where = _where(table, sl, params)
+    where = _where(table, sl, params, engine=engine)
     # identifiers come from the MEASURES/DIMENSIONS constants; every value is a ? parameter
     sql = f"SELECT {', '.join(keys)}, {', '.join(selects)} FROM {source} WHERE {where}"  # noqa: S608
     if dims:
