@@ -31,6 +31,9 @@ from .schemas import (
     PromoCampaignIn,
     PromoCampaignOut,
     PromoCampaignResultsOut,
+    PromoRedeemIn,
+    PromoRedemptionOut,
+    PromoReverseIn,
     PromoSegmentIn,
     PromoSegmentIssueIn,
     PromoSegmentIssueOut,
@@ -360,3 +363,51 @@ def end_campaign(request: HttpRequest, campaign_id: int) -> dict[str, Any]:
 def campaign_results_api(request: HttpRequest, campaign_id: int) -> dict[str, Any]:
     """Reach, redemptions, revenue, lift against the holdout, incremental revenue, cost, ROI."""
     return campaign_results.results(_campaign_of(request, campaign_id)).as_dict()
+
+
+# --- Coupon redemption for third-party tills -------------------------------------------------
+
+
+def _redemption_out(r: Any) -> dict[str, Any]:
+    return {
+        "code": r.coupon.code,
+        **{f: getattr(r, f) for f in ("reference", "amount", "channel", "store_id", "member_id")},
+        **{f: getattr(r, f) for f in ("redeemed_at", "reversed_at")},
+    }
+
+
+@router.post(
+    "/coupons/redeem",
+    auth=access(Perm.PROMOTIONS_PRICE_CART),
+    response={200: PromoRedemptionOut, **WRITE_ERRORS},
+)
+def redeem_coupon(request: HttpRequest, body: PromoRedeemIn) -> dict[str, Any]:
+    """核销 one use of a coupon against the caller's receipt reference (idempotent on it).
+    Per-member and per-phone limits of the template apply; the phone is kept only as a keyed
+    blind index."""
+    store = _store(request, body.store_id)
+    brand = store.brand if store is not None else _brand(request)
+    redemption = coupons.redeem(
+        brand.pk,
+        body.code,
+        body.reference,
+        amount=body.amount,
+        channel=body.channel,
+        member_id=body.member_id,
+        store=store,
+        phone=body.phone,
+    )
+    return _redemption_out(redemption)
+
+
+@router.post(
+    "/coupons/reverse",
+    auth=access(Perm.PROMOTIONS_PRICE_CART),
+    response={200: PromoRedemptionOut, **WRITE_ERRORS},
+)
+def reverse_coupon(request: HttpRequest, body: PromoReverseIn) -> dict[str, Any]:
+    """Give a redeemed use back (goods returned). Idempotent."""
+    redemption = coupons.reverse(
+        _brand(request).pk, body.code, body.reference, reversal_reference=body.reversal_reference
+    )
+    return _redemption_out(redemption)

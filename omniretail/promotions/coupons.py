@@ -213,6 +213,47 @@ def validate(brand_id: int, code: str, *, channel: str, member_id: int | None) -
     return _check(coupon, brand_id, channel=channel, member_id=member_id, at=clock.now())
 
 
+def _phone_index(brand_id: int, phone: str, member_id: int | None) -> str:
+    """The keyed blind index of the redeeming phone (given, or the member's), never the phone."""
+    from omniretail.members import crypto
+    from omniretail.members.models import Member
+
+    if phone.strip():
+        return crypto.phone_index(crypto.normalise_phone(phone))
+    if member_id is not None:
+        found = (
+            Member.objects.filter(pk=member_id, brand_id=brand_id)
+            .values_list("phone_index", flat=True)
+            .first()
+        )
+        return found or ""
+    return ""
+
+
+def _check_abuse(template: CouponTemplate, member_id: int | None, phone_index: str) -> None:
+    """Per-member and per-phone redemption limits of the template (reversed uses excluded).
+    Called with the template row locked, so two tills cannot both pass the last allowance."""
+    live = CouponRedemption.objects.filter(coupon__template=template, reversed_at__isnull=True)
+    limit = template.redemptions_per_member
+    if (
+        limit is not None
+        and member_id is not None
+        and live.filter(member_id=member_id).count() >= limit
+    ):
+        raise Conflict(
+            PromotionError.COUPON_MEMBER_LIMIT,
+            _("This member has already used the maximum number of these coupons."),
+            {"limit": limit},
+        )
+    limit = template.redemptions_per_phone
+    if limit is not None and phone_index and live.filter(phone_index=phone_index).count() >= limit:
+        raise Conflict(
+            PromotionError.COUPON_PHONE_LIMIT,
+            _("This phone number has already used the maximum number of these coupons."),
+            {"limit": limit},
+        )
+
+
 def redeem(
     brand_id: int,
     code: str,
@@ -222,9 +263,11 @@ def redeem(
     channel: str = "",
     member_id: int | None = None,
     store: Store | None = None,
+    phone: str = "",
 ) -> CouponRedemption:
     """核销 one use against ``reference``. Idempotent: the same (coupon, reference) returns the
-    existing redemption. The use is taken by a conditional UPDATE, never read-modify-write."""
+    existing redemption. The use is taken by a conditional UPDATE, never read-modify-write;
+    per-member and per-phone limits are checked with the template row locked."""
     coupon = Coupon.objects.select_related("template").filter(code=normalise(code)).first()
     if coupon is None or coupon.template.brand_id != brand_id:
         raise NotFound(_("coupon"), code=PromotionError.COUPON_NOT_FOUND)
@@ -238,8 +281,11 @@ def redeem(
         return existing
     if coupon.uses < coupon.max_uses:  # used up: the conditional UPDATE answers (409)
         _check(coupon, brand_id, channel=channel, member_id=member_id, at=clock.now())
+    phone_index = _phone_index(brand_id, phone, member_id)
     try:
         with transaction.atomic():
+            template = CouponTemplate.objects.select_for_update().get(pk=coupon.template_id)
+            _check_abuse(template, member_id, phone_index)
             taken = Coupon.objects.filter(
                 pk=coupon.pk, uses__lt=F("max_uses"), revoked_at__isnull=True
             ).update(uses=F("uses") + 1)
@@ -255,6 +301,8 @@ def redeem(
                 amount=quantize(amount),
                 channel=channel,
                 store=store,
+                member_id=member_id,
+                phone_index=phone_index,
                 redeemed_at=clock.now(),
             )
     except IntegrityError:

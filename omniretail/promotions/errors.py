@@ -34,3 +34,4 @@ class PromotionError(StrEnum):
     FLASH_SOLD_OUT = "promotions.flash_sold_out"
     FLASH_MEMBER_LIMIT = "promotions.flash_member_limit"
     FLASH_NOT_FLASH = "promotions.not_a_flash_sale"
+    COUPON_PHONE_LIMIT = "promotions.coupon_phone_limit"

@@ -91,6 +91,12 @@ class CouponTemplate(models.Model):
     valid_days = models.PositiveIntegerField(_("valid days after issue"), null=True, blank=True)
     uses_per_coupon = models.PositiveIntegerField(_("uses per coupon"), default=1)
     per_member_limit = models.PositiveIntegerField(_("coupons per member"), null=True, blank=True)
+    redemptions_per_member = models.PositiveIntegerField(
+        _("redemptions per member"), null=True, blank=True
+    )
+    redemptions_per_phone = models.PositiveIntegerField(
+        _("redemptions per phone"), null=True, blank=True
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
     )
@@ -148,6 +154,8 @@ class CouponRedemption(models.Model):
     store = models.ForeignKey(
         Store, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    member_id = models.BigIntegerField(null=True, blank=True)
+    phone_index = models.CharField(max_length=64, blank=True)  # keyed blind index, never the phone
     redeemed_at = models.DateTimeField()
     reversed_at = models.DateTimeField(null=True, blank=True)
     reversal_reference = models.CharField(max_length=64, blank=True)

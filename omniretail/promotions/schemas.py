@@ -185,6 +185,8 @@ class TemplateIn(InputSchema):
     valid_days: int | None = Field(default=None, ge=1, le=3650)
     uses_per_coupon: int = Field(default=1, ge=1, le=1000)
     per_member_limit: int | None = Field(default=None, ge=1, le=1000)
+    redemptions_per_member: int | None = Field(default=None, ge=1, le=1000)
+    redemptions_per_phone: int | None = Field(default=None, ge=1, le=1000)
 
     _aware_times = field_validator("valid_from", "valid_until")(_aware)
 
@@ -203,6 +205,8 @@ class TemplateOut(Schema):
     valid_days: int | None
     uses_per_coupon: int
     per_member_limit: int | None
+    redemptions_per_member: int | None
+    redemptions_per_phone: int | None
     status: str
 
 
@@ -322,3 +326,32 @@ class PromoCampaignResultsOut(Schema):
     budget: Decimal
     budget_used_pct: Decimal | None
     daily: list[PromoCampaignDayOut]
+
+
+class PromoRedeemIn(InputSchema):
+    """A third-party till redeeming (核销) a coupon against its own receipt reference."""
+
+    code: str = Field(min_length=1, max_length=40)
+    reference: str = Field(min_length=1, max_length=64)
+    amount: Decimal = Field(default=Decimal("0"), ge=0, le=10**8, decimal_places=2)
+    channel: ChannelIn = "pos"
+    store_id: int | None = Field(default=None, ge=1, le=2**62)
+    member_id: int | None = Field(default=None, ge=1, le=2**62)
+    phone: str = Field(default="", max_length=20)
+
+
+class PromoReverseIn(InputSchema):
+    code: str = Field(min_length=1, max_length=40)
+    reference: str = Field(min_length=1, max_length=64)
+    reversal_reference: str = Field(default="", max_length=64)
+
+
+class PromoRedemptionOut(Schema):
+    code: str
+    reference: str
+    amount: Decimal
+    channel: str
+    store_id: int | None
+    member_id: int | None
+    redeemed_at: dt.datetime
+    reversed_at: dt.datetime | None

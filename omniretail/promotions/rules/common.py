@@ -71,8 +71,25 @@ def spread(total: Decimal, idxs: list[int], weights: list[Decimal]) -> dict[int,
     total = min(quantize(total), cap)
     if total <= 0:
         return {}
-    parts = allocate(total, weights)
-    return {i: p for i, p in zip(idxs, parts, strict=True) if p > 0}
+    if len(idxs) == 1:
+        return {idxs[0]: total}
+    return {i: p for i, p in zip(idxs, _allocate_fen(total, weights), strict=True) if p > 0}
+
+
+def _allocate_fen(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    """``core.money.allocate`` for whole-fen, non-negative weights, in integer fen: the same
+    largest-remainder rule (ties to the earliest line), exact, and several times faster on
+    the engine's hot path."""
+    t = int(total * 100)
+    w = [int(x * 100) for x in weights]
+    ws = sum(w)
+    if ws <= 0:
+        return allocate(total, weights)
+    floors = [t * x // ws for x in w]
+    rems = [t * x % ws for x in w]
+    for i in sorted(range(len(w)), key=lambda k: (-rems[k], k))[: t - sum(floors)]:
+        floors[i] += 1
+    return [Decimal(f).scaleb(-2) for f in floors]
 
 
 def line_discount(units: Decimal | int, unit_off: Decimal, net: Decimal) -> Decimal:

@@ -127,3 +127,20 @@ def test_adding_coupon_never_raises_total_when_best_for_customer(data, extra):
     before = _price(lines, coupons, is_member).total
     after = _price(lines, (*coupons, extra), is_member).total
     assert after <= before
+
+
+@given(
+    st.integers(min_value=1, max_value=10**7),
+    st.lists(st.integers(min_value=0, max_value=10**6), min_size=2, max_size=30),
+)
+def test_fast_spread_splits_exactly_like_core_allocate_when_weights_are_whole_fen(
+    total_fen: int, weights_fen: list[int]
+) -> None:
+    from omniretail.core.money import allocate, from_fen
+    from omniretail.promotions.rules.common import _allocate_fen
+
+    weights = [from_fen(w) for w in weights_fen]
+    total = min(from_fen(total_fen), sum(weights, from_fen(0)))
+    if total <= 0 or sum(weights_fen) == 0:
+        return
+    assert _allocate_fen(total, weights) == allocate(total, weights)
