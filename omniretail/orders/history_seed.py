@@ -29,7 +29,7 @@ from .history_seed_data import HistoryData, StoreInfo
 from .history_seed_timeline import Timeline, truth_of
 
 ORDER = 80
-STOCK_OUT_DAYS = 10  # days without deliveries for a planted stock-out
+STOCK_OUT_DAYS = 16  # days without deliveries for a planted stock-out (cover is ~10 days)
 ANONYMOUS_SHARE = 0.6  # of BASE_ORDERS; members add their own visits on top
 
 
@@ -263,7 +263,7 @@ def _overdue_orders(
         tl._ev(o, "paid", o.paid_at, "Paid in full")
         tl._ev(o, "allocated", o.paid_at + dt.timedelta(minutes=3))
         tl._ev(o, "picking", o.paid_at + dt.timedelta(minutes=8))
-        o.reservation = "active"
+        o.reservation, o.overdue = "active", True
         sim.sell(o)
         sim.tenders(o)
         out.append(o)

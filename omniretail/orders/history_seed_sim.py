@@ -101,6 +101,7 @@ class Order:
     ret: Return | None = None
     earn: tuple[int, int, int, str] | None = None  # points, balance after, remaining, expires
     late: bool = False
+    overdue: bool = False  # planted: still being picked long after the promise
 
     @property
     def updated_at(self) -> dt.datetime:

@@ -103,8 +103,8 @@ def truth_of(
         {
             "sku": data.catalog.skus[sku].code,
             "store": codes[store],
-            "from": a.isoformat(),
-            "to": b.isoformat(),
+            "no_deliveries_from": a.isoformat(),
+            "no_deliveries_to": b.isoformat(),
             "lost_units": sim.lost.get((sku, store), 0),
         }
         for (sku, store), (a, b) in sorted(data.stock_outs.items())
@@ -153,7 +153,7 @@ def truth_of(
         },
         "stock_outs": stock_outs,
         "late_fulfilments": sum(1 for o in orders if o.late),
-        "overdue_open_orders": [o.number for o in orders if o.status == "picking"],
+        "overdue_open_orders": [o.number for o in orders if o.overdue],
         "sla_minutes": data.sla_minutes,
         "returns": {
             "count": len(returns),
