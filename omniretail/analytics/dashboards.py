@@ -220,6 +220,7 @@ CHARTS = (
     "top_skus",
     "bottom_skus",
     "store_split",
+    "promotion_results",
 )
 
 
@@ -232,6 +233,7 @@ def charts_for(level: str) -> list[str]:
             "store_ranking",
             "category_mix",
             "channel_mix",
+            "promotion_results",
             "top_skus",
             "bottom_skus",
         ],
@@ -241,10 +243,19 @@ def charts_for(level: str) -> list[str]:
             "store_ranking",
             "category_mix",
             "channel_mix",
+            "promotion_results",
             "top_skus",
             "bottom_skus",
         ],
-        "store": ["trend", "heatmap", "category_mix", "channel_mix", "top_skus", "bottom_skus"],
+        "store": [
+            "trend",
+            "heatmap",
+            "category_mix",
+            "channel_mix",
+            "promotion_results",
+            "top_skus",
+            "bottom_skus",
+        ],
         "sku": ["trend", "heatmap", "channel_mix"],
     }[level]
 
@@ -364,6 +375,30 @@ def build_chart(name: str, view: View) -> Chart:
                 for k, v in items
             ],
             links,
+        )
+    if name == "promotion_results":
+        data = metrics.evaluate(["gmv", "discounts", "promotion_cost_share"], sl, "category")
+        names = labels("category", data)
+        items = sorted(data.items(), key=lambda kv: -float(kv[1]["discounts"] or 0))[:TOP_N]
+        return Chart(
+            name,
+            _("Promotion results by category"),
+            "bar",
+            [
+                str(_("Category")),
+                str(metrics.METRICS["discounts"].label),
+                gmv,
+                str(metrics.METRICS["promotion_cost_share"].label),
+            ],
+            [
+                [
+                    label_for("category", k, names),
+                    v["discounts"],
+                    v["gmv"],
+                    v["promotion_cost_share"],
+                ]
+                for k, v in items
+            ],
         )
     # store_split: one SKU (or the view) across stores
     data = metrics.evaluate(["gmv", "units"], sl, "store")
