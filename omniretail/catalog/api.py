@@ -17,7 +17,7 @@ from omniretail.core.pagination import keyset_page
 from omniretail.core.schemas import READ_ERRORS, WRITE_ERRORS
 
 from . import categories as cat_services
-from . import importer, media, pricing, restrictions, selectors, services
+from . import importer, labels, media, pricing, restrictions, selectors, services
 from .errors import CatalogError
 from .models import Barcode, Category, ProductBrand, SaleRestriction
 from .schemas import (
@@ -179,9 +179,13 @@ def list_skus(
     attr: str | None = None,
     cursor: str | None = None,
     limit: int = 50,
+    sort: str | None = None,
 ) -> dict[str, Any]:
     """Filter by text (name, pinyin, initials, code, barcode), category subtree, status,
-    product brand, tag, and attributes (``attr=abv=53,volume_ml=300..600``)."""
+    product brand, tag, and attributes (``attr=abv=53,volume_ml=300..600``); sort by ``id``
+    (default), ``code``, ``-code``, ``name`` or ``-updated``. Pages are keyset cursors: page
+    100 costs what page 1 costs."""
+    order = selectors.sku_order(sort)
     attrs = [a for a in (attr or "").split(",") if a.strip()][:5]
     qs = selectors.sku_list(
         request.scope,
@@ -193,7 +197,7 @@ def list_skus(
         attrs=attrs,
     )
     rows, next_cursor = keyset_page(
-        qs.prefetch_related("barcodes"), ["pk"], cursor=cursor, limit=limit, tag="catalog.skus"
+        qs.prefetch_related("barcodes"), order, cursor=cursor, limit=limit, tag="catalog.skus"
     )
     return {"items": rows, "next_cursor": next_cursor}
 
@@ -310,6 +314,23 @@ def esl_changes(
     if store is None:
         raise NotFound(_("store"))
     lines, next_cursor = pricing.esl_changes(store, cursor, limit)
+    return {"items": lines, "cursor": next_cursor}
+
+
+@router.get("/esl/{store_id}/labels", auth=VIEW, response={200: LabelFeed, **READ_ERRORS})
+def esl_labels(
+    request: HttpRequest, store_id: int, cursor: str | None = None, limit: int = 500
+) -> dict[str, Any]:
+    """A store's full label set (every SKU on its floor, price in force), 500 per page; the
+    last page answers ``cursor: null``. Labels then follow ``/changes``."""
+    store = (
+        Store.objects.filter(pk=store_id, pk__in=request.scope.store_ids).first()
+        if 0 < store_id < 2**62
+        else None
+    )
+    if store is None:
+        raise NotFound(_("store"))
+    lines, next_cursor = labels.full_label_set(store, cursor, limit)
     return {"items": lines, "cursor": next_cursor}
 
 

@@ -132,3 +132,6 @@ def catalog_import(options: BenchOptions) -> dict[str, Any]:
         "rerun_unchanged": rerun.count("unchanged"),
         "rerun_rows_per_s": round(n / rerun_s, 1),
     }
+
+
+from . import scale_bench  # noqa: E402,F401  (registers the large-catalog benchmarks)

@@ -26,3 +26,4 @@ class CatalogError(StrEnum):
     IMPORT_FORMAT = "catalog.import_format"
     INVALID_RESTRICTION = "catalog.invalid_restriction"
     INVALID_ORDER = "catalog.invalid_order"
+    INVALID_SORT = "catalog.invalid_sort"

@@ -137,7 +137,13 @@ class Sku(models.Model):
     class Meta:
         verbose_name = _("SKU")
         verbose_name_plural = _("SKUs")
-        indexes = [models.Index(fields=["status", "product"], name="sku_status_product_idx")]
+        indexes = [
+            models.Index(fields=["status", "product"], name="sku_status_product_idx"),
+            # Keyset sorts of the back-office lists, with the usual status filter in front.
+            models.Index(fields=["status", "code"], name="sku_status_code_idx"),
+            models.Index(fields=["status", "name", "id"], name="sku_status_name_idx"),
+            models.Index(fields=["status", "updated_at", "id"], name="sku_status_updated_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(tax_rate__gte=0) & Q(tax_rate__lt=1), name="sku_tax_rate_range"

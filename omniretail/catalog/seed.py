@@ -431,3 +431,6 @@ def seed_catalog(ctx: SeedContext) -> None:
             moutai["barcode"]: moutai["sku_code"],
         },
     }
+
+
+from . import scale_seed  # noqa: E402,F401  (registers the large-catalog steps)

@@ -6,9 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
+from omniretail.core.errors import ValidationFailed
 from omniretail.core.models import Store
 
+from .errors import CatalogError
 from .models import Category, Product, ProductBrand, Sku, Tag
 
 
@@ -64,10 +67,12 @@ def sku_list(
 
     qs = skus(scope)
     if category_id is not None:
-        cat = categories(scope).filter(pk=category_id).first()
+        cat = categories(scope).filter(pk=category_id).first() if 0 < category_id < 2**62 else None
         if cat is None:
             return qs.none()
-        qs = qs.filter(product__category__path__startswith=cat.path)
+        # The subtree's ids (a handful) instead of a join on the path: the list query then
+        # walks the sort index and checks each row's product by primary key.
+        qs = qs.filter(product__category_id__in=list(subtree(cat).values_list("pk", flat=True)))
     if status:
         qs = qs.filter(status=status[:20])
     if brand_id is not None:
@@ -80,3 +85,26 @@ def sku_list(
         ids = search_sku_ids(q[:100], base=qs, limit=200)
         qs = qs.filter(pk__in=ids)
     return qs
+
+
+# Sort keys of SKU lists → keyset orderings (the last field unique). Each is served by an index
+# (``sku_status_*_idx`` with a status filter, the unique code index without one).
+SKU_SORTS: dict[str, list[str]] = {
+    "id": ["pk"],
+    "code": ["code"],
+    "-code": ["-code"],
+    "name": ["name", "pk"],
+    "-updated": ["-updated_at", "-pk"],
+}
+
+
+def sku_order(sort: str | None) -> list[str]:
+    if not sort:
+        return SKU_SORTS["id"]
+    if sort not in SKU_SORTS:
+        raise ValidationFailed(
+            CatalogError.INVALID_SORT,
+            _("Unknown sort; use one of: %(sorts)s.") % {"sorts": ", ".join(SKU_SORTS)},
+            {"sort": sort[:20]},
+        )
+    return SKU_SORTS[sort]

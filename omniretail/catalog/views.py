@@ -3,8 +3,11 @@ driven by the attribute set, price schedule, lifecycle buttons, import upload, e
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import shutil
 import tempfile
+from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -13,7 +16,8 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -42,7 +46,8 @@ def product_list(request: HttpRequest) -> HttpResponse:
     scope = _scope(request, Perm.CATALOG_VIEW)
     q = request.GET.get("q", "")[:100]
     status = request.GET.get("status", "")
-    category = request.GET.get("category", "")
+    category = request.GET.get("category", "")[:18]
+    sort = request.GET.get("sort", "")[:20]
     error = None
     try:
         qs = selectors.sku_list(
@@ -53,7 +58,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
         )
         rows, next_cursor = keyset_page(
             qs.select_related("product__category"),
-            ["pk"],
+            selectors.sku_order(sort or None),
             cursor=request.GET.get("cursor"),
             limit=50,
             tag="catalog.page",
@@ -61,9 +66,10 @@ def product_list(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         rows, next_cursor, error = [], None, exc.message
     prices = pricing.resolve_prices([s.pk for s in rows])
+    online = restrictions.check_sellable_many(rows, Channel.ONLINE)
     for s in rows:
         s.list_price = prices[s.pk].amount if s.pk in prices else None
-        s.online = restrictions.check_sellable(s, Channel.ONLINE)
+        s.online = online[s.pk]
     return render(
         request,
         "catalog/product_list.html",
@@ -73,6 +79,13 @@ def product_list(request: HttpRequest) -> HttpResponse:
             "q": q,
             "status": status,
             "category": category,
+            "sort": sort,
+            "sorts": [
+                ("", _("Order created")),
+                ("code", _("SKU code")),
+                ("name", _("Name")),
+                ("-updated", _("Recently changed")),
+            ],
             "error": error,
             "statuses": LifecycleStatus.choices,
             "categories": selectors.categories(scope).order_by("path"),
@@ -364,25 +377,46 @@ def sku_status(request: HttpRequest, sku_id: int) -> HttpResponse:
     return redirect("catalog:sku_detail", sku_id=sku.pk)
 
 
+def _csv_stream(rows: Iterator[dict[str, str]]) -> Iterator[str]:
+    class _Echo:
+        def write(self, value: str) -> str:
+            return value
+
+    writer = csv.DictWriter(_Echo(), fieldnames=importer.COLUMNS)
+    yield writer.writeheader()
+    for row in rows:
+        yield writer.writerow(row)
+
+
 @login_required
 @require_GET
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: HttpRequest) -> HttpResponseBase:
     """The file ``omniretail export products`` writes, for the caller's brand."""
     scope = _scope(request, Perm.CATALOG_VIEW)
     fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
     brand = Brand.objects.filter(pk__in=selectors.visible_brand_ids(scope)).order_by("pk").first()
     if brand is None:
         raise Http404
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"products.{fmt}"
-        importer.write_export(brand, path)
-        content = path.read_bytes()
-    content_type = (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        if fmt == "xlsx"
-        else "text/csv; charset=utf-8"
-    )
-    response = HttpResponse(content, content_type=content_type)
     stamp = clock.local_now().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="products-{brand.code}-{stamp}.{fmt}"'
+    filename = f"products-{brand.code}-{stamp}.{fmt}"
+    if fmt == "csv":
+        # Streamed row by row from the chunked export reader: memory stays flat at any size.
+        response: HttpResponse | StreamingHttpResponse | FileResponse = StreamingHttpResponse(
+            _csv_stream(importer.export_rows(brand)), content_type="text/csv; charset=utf-8"
+        )
+    else:
+        # A workbook needs a file; openpyxl's write-only mode keeps memory flat while writing
+        # and the response streams the file from disk.
+        handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 (closed by the response)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "products.xlsx"
+            importer.write_export(brand, path)
+            with path.open("rb") as src:
+                shutil.copyfileobj(src, handle)
+        handle.seek(0)
+        response = FileResponse(
+            handle,
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -15,7 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 
 @dataclass
@@ -26,6 +34,10 @@ class SeedContext:
     progress: Progress
     truth: dict[str, Any] = field(default_factory=dict)
     objects: dict[str, Any] = field(default_factory=dict)
+    # Large-catalog targets (``--scale large``, ``--skus``/``--stores``): steps registered for
+    # scale top the chain up to these totals after the demo steps; None = demo size only.
+    skus: int | None = None
+    stores: int | None = None
 
     def scaled(self, base: int, minimum: int = 1) -> int:
         return max(minimum, round(base * self.scale))
@@ -64,17 +76,40 @@ def make_progress(quiet: bool = False) -> Progress:
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
+        TaskProgressColumn(),
         TimeElapsedColumn(),
+        TimeRemainingColumn(),
         disable=quiet,
         transient=False,
     )
 
 
+# Named sizes for ``omniretail seed --scale NAME``: (SKUs, stores) of the large-catalog steps.
+SCALE_PRESETS: dict[str, tuple[int, int]] = {
+    "large": (300_000, 1_000),
+    "medium": (50_000, 200),
+    "small": (5_000, 20),
+}
+
+
 def run_seed(
-    seed: int = 42, scale: float = 1.0, quiet: bool = False, truth_path: Path | None = None
+    seed: int = 42,
+    scale: float = 1.0,
+    quiet: bool = False,
+    truth_path: Path | None = None,
+    *,
+    skus: int | None = None,
+    stores: int | None = None,
 ) -> SeedContext:
     progress = make_progress(quiet)
-    ctx = SeedContext(seed=seed, scale=scale, rng=random.Random(seed), progress=progress)
+    ctx = SeedContext(
+        seed=seed,
+        scale=scale,
+        rng=random.Random(seed),
+        progress=progress,
+        skus=skus,
+        stores=stores,
+    )
     with progress:
         for step in steps():
             step.fn(ctx)

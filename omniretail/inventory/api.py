@@ -96,7 +96,11 @@ def list_stock(
         q=q,
         low_only=low_only,
     )
-    rows, next_cursor = keyset_page(qs, ["pk"], cursor=cursor, limit=limit, tag="stock")
+    # (location, SKU) is the stock_level_loc_sku_idx order: a store manager's page walks only
+    # the store's slice of the index, however many millions of rows the chain holds.
+    rows, next_cursor = keyset_page(
+        qs, ["location_id", "sku_id"], cursor=cursor, limit=limit, tag="stock"
+    )
     return {"items": rows, "next_cursor": next_cursor}
 
 

@@ -188,3 +188,6 @@ def seed_inventory(ctx: SeedContext) -> None:
         "count_variances": variances,
         "near_expiry_alerts": alerts_raised,
     }
+
+
+from . import scale_seed  # noqa: E402,F401  (registers the large-catalog stock step)

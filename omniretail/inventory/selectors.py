@@ -8,9 +8,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 
 from omniretail.core import clock
+from omniretail.core.models import Location
 
 from .models import Alert, Movement, MovementKind, StockBatch, StockLevel
 
@@ -101,7 +102,10 @@ def stock_levels(
     if category_id is not None:
         qs = qs.filter(sku__product__category_id=category_id)
     if q:
-        qs = qs.filter(Q(sku__code__icontains=q[:40]) | Q(sku__name__icontains=q[:40]))
+        # The catalog's token index (name, pinyin, initials, code, barcode), not a LIKE scan.
+        from omniretail.catalog.search import search_sku_ids
+
+        qs = qs.filter(sku_id__in=search_sku_ids(q[:40], limit=200))
     if low_only:
         from django.db.models import F
 
@@ -164,3 +168,16 @@ def alerts(location_ids: frozenset[int], *, open_only: bool = True) -> QuerySet[
     if open_only:
         qs = qs.filter(resolved_at__isnull=True)
     return qs
+
+
+def assortment_sku_ids(store_id: int, *, after: int = 0, limit: int = 500) -> list[int]:
+    """The SKUs a store carries — the stock rows on its sales floor — in id order after
+    ``after``: one range read of the (location, SKU) index per page."""
+    from omniretail.core.models import LocationKind
+
+    floors = Location.objects.filter(store_id=store_id, kind=LocationKind.STORE_FLOOR).values("pk")
+    return list(
+        StockLevel.objects.filter(location_id__in=floors, sku_id__gt=after)
+        .order_by("location_id", "sku_id")
+        .values_list("sku_id", flat=True)[: max(1, min(limit, 5000))]
+    )

@@ -1,0 +1,109 @@
+"""Fast bulk loading for seeders at scale: raw multi-row inserts in chunks on SQLite, ``COPY``
+on PostgreSQL, secondary indexes dropped during the load and rebuilt after it, and primary keys
+handed out up front so related rows can be written without reading ids back.
+
+Only seeders use this (never request code): it bypasses model ``save`` and signals, so the
+caller writes exactly the rows a service would (ledger included) and calls
+``accounts.scope.invalidate_scopes()`` when it touched the organisation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import connection, transaction
+
+CHUNK = 5000
+
+
+def next_ids(model: Any, count: int) -> range:
+    """``count`` fresh primary keys above the current maximum (seeders run alone)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {model._meta.db_table}")  # noqa: S608
+        top = int(cursor.fetchone()[0])
+    return range(top + 1, top + 1 + count)
+
+
+def fix_sequence(model: Any) -> None:
+    """After explicit ids on PostgreSQL, move the identity sequence past them."""
+    if connection.vendor != "postgresql":
+        return
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+            f"COALESCE((SELECT MAX(id) FROM {table}), 1))"
+        )
+
+
+def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Insert ``rows`` (tuples in ``columns`` order) in chunks of at most ``CHUNK``, one short
+    transaction per chunk. Values must already be in database form (fen, adapted datetimes)."""
+    written = 0
+    chunk: list[Sequence[Any]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= CHUNK:
+            written += _write(table, columns, chunk)
+            chunk = []
+    if chunk:
+        written += _write(table, columns, chunk)
+    return written
+
+
+def _write(table: str, columns: Sequence[str], chunk: list[Sequence[Any]]) -> int:
+    cols = ", ".join(columns)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                raw = cursor.cursor
+                with raw.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+                    for row in chunk:
+                        copy.write_row(row)
+        else:
+            connection.ensure_connection()
+            marks = ", ".join("?" for _ in columns)
+            connection.connection.executemany(
+                f"INSERT INTO {table} ({cols}) VALUES ({marks})",  # noqa: S608
+                chunk,
+            )
+    return len(chunk)
+
+
+def db_datetime(value: Any) -> Any:
+    """A timezone-aware datetime as the backend stores it."""
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+@contextmanager
+def indexes_deferred(*tables: str) -> Iterator[None]:
+    """Drop the plain (non-constraint) secondary indexes of ``tables``, run the load, then
+    rebuild them once: building a B-tree from sorted data beats updating it row by row."""
+    saved = _plain_indexes(tables)
+    with connection.cursor() as cursor:
+        for name, _sql in saved:
+            cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            for _name, sql in saved:
+                cursor.execute(sql)
+
+
+def _plain_indexes(tables: Sequence[str]) -> list[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s) "
+                "AND indexname NOT IN (SELECT conname FROM pg_constraint)",
+                [list(tables)],
+            )
+            return [(n, s) for n, s in cursor.fetchall()]
+        cursor.execute(
+            "SELECT name, sql, tbl_name FROM sqlite_master WHERE type = 'index' "
+            "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%%'"
+        )
+        return [(n, s) for n, s, t in cursor.fetchall() if t in tables]
