@@ -379,6 +379,8 @@ def dispatch_route(route: DeliveryRoute) -> DeliveryRoute:
             raise InvalidState(OrderError.INVALID_TRANSITION, _("This route already left."))
         for stop in locked.stops.select_related("order").order_by("sequence"):
             order = stop.order
+            if order.status not in PLANNABLE:
+                continue  # cancelled (or sent otherwise) since planning: the courier skips it
             if order.status == S.PAID:
                 services.allocate(order)
             if order.status == S.ALLOCATED:

@@ -32,3 +32,30 @@ def notify_sla_overdue(event: OutboxEvent) -> None:
     if order is None:
         return
     notify(order, "sla_overdue", "in_app", minutes=event.payload.get("minutes_late", 0))
+
+
+@events.handler("orders.out_for_delivery", name="orders.notify_out_for_delivery")
+def notify_out_for_delivery(event: OutboxEvent) -> None:
+    from .notify import notify
+
+    order = _order(event)
+    if order is None or not order.member_id:
+        return
+    notify(order, "out_for_delivery", "in_app", member_id=order.member_id)
+
+
+@events.handler("orders.shipped", name="orders.notify_shipped")
+def notify_shipped(event: OutboxEvent) -> None:
+    from .notify import notify
+
+    order = _order(event)
+    if order is None or not order.member_id:
+        return
+    notify(
+        order,
+        "shipped",
+        "in_app",
+        member_id=order.member_id,
+        carrier=event.payload.get("carrier") or "-",
+        tracking=event.payload.get("tracking_number") or "-",
+    )

@@ -108,3 +108,28 @@ def test_store_plan_assigns_orders_to_couriers_and_dispatch_sends_them_out(
 def test_planning_is_refused_when_the_store_has_no_courier(org):
     with pytest.raises(ValidationFailed):
         delivery.plan_deliveries(org["stores"]["S1"])
+
+
+@pytest.mark.django_db
+def test_dispatch_skips_an_order_cancelled_after_planning(org, make_sku, frozen_now):
+    store = org["stores"]["S1"]
+    sku = make_sku("A", stock={"S1": 10})
+    Courier.objects.create(store=store, name="小王", capacity=10)
+    orders = []
+    for i in range(2):
+        [order] = routing.place_routed_order(
+            store=store,
+            channel="online",
+            fulfilment_mode="delivery",
+            lines=[services.LineRequest(sku.pk, 1)],
+            reference=f"skip-{i}",
+            latitude=31.232 + i / 500,
+            longitude=121.472,
+        )
+        services.mark_paid(order)
+        orders.append(order)
+    [route], _dropped = delivery.plan_deliveries(store, time_limit_s=0.3)
+    services.cancel(orders[0], reason="customer changed mind")
+    delivery.dispatch_route(route)
+    orders[1].refresh_from_db()
+    assert orders[1].status == OrderStatus.OUT_FOR_DELIVERY

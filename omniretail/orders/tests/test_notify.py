@@ -64,3 +64,17 @@ def test_wechat_adapter_sends_through_its_transport_when_given(make_sku, place):
     assert note.status == "sent" and sent[0]["touser"] == "oOPENID"
     assert sent[0]["data"]["character_string1"]["value"] == order.number
     assert sent[0]["template_id"] == "tmpl-order-ready"
+
+
+def test_member_is_told_when_the_parcel_ships(org, make_sku, place, frozen_now):
+    from omniretail.members.identity import register_member
+    from omniretail.orders import fulfilment
+
+    member = register_member(org["brand"], "13700000001", store=org["stores"]["S1"], consents={})
+    order = place((make_sku("A"), 1), mode="ship", member_id=member.pk)
+    for step in (services.mark_paid, services.allocate, services.start_picking):
+        step(order)
+    fulfilment.ship(order, carrier="SF", tracking_number="SF7777777")
+    events.dispatch_due()
+    note = Notification.objects.get(order=order, template="shipped")
+    assert "SF7777777" in note.body and note.member_id == member.pk
