@@ -7,7 +7,9 @@ result panel is swapped.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import json
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -19,13 +21,14 @@ from django.utils.translation import gettext as _
 from omniretail.accounts.permissions import Perm
 from omniretail.accounts.scope import resolve_scope
 from omniretail.core import clock
-from omniretail.core.errors import DomainError
+from omniretail.core.errors import DomainError, ValidationFailed
 from omniretail.core.models import Store
 from omniretail.web.views import ECHARTS_PATH, echarts_available
 
-from . import calendar, campaign_results, coupons, selectors
+from . import calendar, campaign_results, coupons, selectors, services
 from .engine import price_cart
-from .models import Campaign, CouponTemplate, Segment
+from .errors import PromotionError
+from .models import Campaign, CouponTemplate, Promotion, Segment, Status
 
 
 def _scope(request: HttpRequest, perm: Perm) -> Any:
@@ -62,44 +65,124 @@ def _parse_lines(text: str) -> list[tuple[int, int]]:
     return items[:200]
 
 
-@login_required
-def try_cart(request: HttpRequest) -> HttpResponse:
-    scope = _scope(request, Perm.PROMOTIONS_PRICE_CART)
+def _stores(scope: Any) -> Any:
     stores = Store.objects.filter(brand_id__in=selectors.brand_ids(scope)).order_by("code")
     if not scope.brand_ids:
         stores = stores.filter(pk__in=scope.store_ids)
+    return stores
+
+
+@login_required
+def try_cart(request: HttpRequest) -> HttpResponse:
+    scope = _scope(request, Perm.PROMOTIONS_PRICE_CART)
+    stores = _stores(scope)
     ctx: dict[str, Any] = {"stores": stores, "form": request.POST or {}}
     if request.method == "POST":
+        _price_form(request, stores, ctx)
+    template = "promotions/_cart_result.html" if request.htmx else "promotions/try_cart.html"  # type: ignore[attr-defined]
+    return render(request, template, ctx)
+
+
+def _price_form(request: HttpRequest, stores: Any, ctx: dict[str, Any], draft: Any = None) -> None:
+    """Price the posted cart into ``ctx`` ("result" or "error"); with ``draft`` (an unsaved
+    promotion) the draft replaces its saved version among the active promotions."""
+    try:
+        store = stores.filter(pk=int(request.POST.get("store") or 0)).first()
+        if store is None:
+            raise Http404
+        items = _parse_lines(request.POST.get("lines", ""))
+        channel = request.POST.get("channel") or "pos"
+        if channel not in ("pos", "online", "marketplace"):
+            channel = "pos"
+        member_id = int(request.POST["member"]) if request.POST.get("member") else None
+        codes = [c for c in (request.POST.get("coupons") or "").split() if c][:5]
+        at = clock.now()
+        coupon_defs = coupons.resolve_coupons(
+            store.brand_id, codes, channel=channel, member_id=member_id, at=at
+        )
+        cart = selectors.build_cart(
+            store.brand_id,
+            items,
+            channel=channel,
+            store=store,
+            at=at,
+            member_id=member_id,
+            coupons=coupon_defs,
+        )
+        defs = selectors.active_promotions(store.brand_id, at)
+        if draft is not None:
+            defs = [d for d in defs if d.id != draft.pk] + [selectors.promotion_def(draft)]
+        ctx["result"] = price_cart(cart, defs)
+    except DomainError as exc:
+        ctx["error"] = f"{exc.message} ({exc.code})"
+    except ValueError:
+        ctx["error"] = _("Write one line per item: SKU id x quantity (e.g. 12 x 2).")
+
+
+def _draft_from(promo: Promotion, post: Any) -> tuple[Promotion, dict[str, Any]]:
+    """An unsaved copy of ``promo`` with the posted edits, validated like a save would be."""
+    changes: dict[str, Any] = {}
+    for name in ("name", "exclusive_group"):
+        if name in post:
+            changes[name] = post.get(name, "").strip()[:120]
+    if post.get("priority", "").strip():
+        changes["priority"] = int(post["priority"])
+    if post.get("status") in Status.values:
+        changes["status"] = post["status"]
+    changes["stackable"] = post.get("stackable") == "on"
+    changes["best_for_customer"] = post.get("best_for_customer") == "on"
+    for name in ("params", "scope"):
+        raw = post.get(name, "").strip()
+        if raw:
+            try:
+                changes[name] = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                raise ValidationFailed(
+                    PromotionError.INVALID_PARAMS,
+                    _("%(field)s is not valid JSON.") % {"field": name},
+                    {"field": name},
+                ) from exc
+    draft = copy.copy(promo)
+    for k, v in changes.items():
+        setattr(draft, k, v)
+    draft.params = services.validate_params(draft.kind, draft.params)
+    draft.scope = services.validate_scope(promo.brand, draft.scope)
+    return draft, changes
+
+
+@login_required
+def promotion_edit(request: HttpRequest, promotion_id: int) -> HttpResponse:
+    """Edit a promotion with a live "try a cart" preview of the unsaved edits."""
+    scope = _scope(request, Perm.PROMOTIONS_MANAGE)
+    promo = selectors.promotions(scope).filter(pk=promotion_id).first()
+    if promo is None:
+        raise Http404
+    stores = _stores(scope)
+    ctx: dict[str, Any] = {
+        "promo": promo,
+        "stores": stores,
+        "form": request.POST or {},
+        "params_json": json.dumps(promo.params, ensure_ascii=False, indent=1),
+        "scope_json": json.dumps(promo.scope, ensure_ascii=False, indent=1),
+        "statuses": Status.choices,
+    }
+    if request.method == "POST":
+        ctx["params_json"] = request.POST.get("params", ctx["params_json"])
+        ctx["scope_json"] = request.POST.get("scope", ctx["scope_json"])
         try:
-            store = stores.filter(pk=int(request.POST.get("store") or 0)).first()
-            if store is None:
-                raise Http404
-            items = _parse_lines(request.POST.get("lines", ""))
-            channel = request.POST.get("channel") or "pos"
-            if channel not in ("pos", "online", "marketplace"):
-                channel = "pos"
-            member_id = int(request.POST["member"]) if request.POST.get("member") else None
-            codes = [c for c in (request.POST.get("coupons") or "").split() if c][:5]
-            at = clock.now()
-            defs = coupons.resolve_coupons(
-                store.brand_id, codes, channel=channel, member_id=member_id, at=at
-            )
-            cart = selectors.build_cart(
-                store.brand_id,
-                items,
-                channel=channel,
-                store=store,
-                at=at,
-                member_id=member_id,
-                coupons=defs,
-            )
-            ctx["result"] = price_cart(cart, selectors.active_promotions(store.brand_id, at))
+            draft, changes = _draft_from(promo, request.POST)
+            if request.POST.get("action") == "save":
+                services.update_promotion(promo, **changes)
+                ctx["saved"] = True
+            else:
+                _price_form(request, stores, ctx, draft=draft)
         except DomainError as exc:
             ctx["error"] = f"{exc.message} ({exc.code})"
         except ValueError:
-            ctx["error"] = _("Write one line per item: SKU id x quantity (e.g. 12 x 2).")
-    template = "promotions/_cart_result.html" if request.htmx else "promotions/try_cart.html"  # type: ignore[attr-defined]
-    return render(request, template, ctx)
+            ctx["error"] = _("Priority is a whole number.")
+        if request.htmx and request.POST.get("action") != "save":  # type: ignore[attr-defined]
+            return render(request, "promotions/_cart_result.html", ctx)
+    return render(request, "promotions/promotion_edit.html", ctx)
 
 
 # --- Campaigns and the calendar --------------------------------------------------------------

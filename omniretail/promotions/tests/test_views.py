@@ -89,3 +89,44 @@ def test_campaign_pages_show_lift_when_campaign_has_results(org, frozen_now, mak
     assert "唤醒活动" in listing and "全部会员" in listing
     assert detail.status_code == 200 and 'data-testid="lift"' in detail.content.decode()
     assert client.get("/promotions/campaigns/999999/").status_code == 404
+
+
+def test_edit_page_previews_unsaved_edits_and_saves_when_asked(shop, make_user, client):
+    from omniretail.promotions import services
+    from omniretail.promotions.models import Promotion
+
+    promo = services.create_promotion(
+        shop["brand"],
+        code="W1",
+        name="满100减20",
+        kind="spend_threshold",
+        params={"tiers": [{"threshold": "100", "discount": "20"}]},
+        status="active",
+    )
+    client.force_login(make_user("hq_admin"))
+    url = f"/promotions/{promo.pk}/edit/"
+    assert client.get(url).status_code == 200
+    body = {
+        "name": "满100减50",
+        "priority": "0",
+        "status": "active",
+        "stackable": "on",
+        "params": '{"tiers": [{"threshold": "100", "discount": "50"}]}',
+        "scope": "{}",
+        "store": shop["stores"]["S1"].pk,
+        "channel": "pos",
+        "lines": f"{shop['skus']['A'].pk} x 2",
+        "action": "preview",
+    }
+
+    preview = client.post(url, body, HTTP_HX_REQUEST="true").content.decode()
+    promo.refresh_from_db()
+    assert "150.00" in preview  # 2 × 100 − 50 with the unsaved edit
+    assert promo.params["tiers"][0]["discount"] == "20"  # nothing saved by a preview
+    bad = client.post(
+        url, {**body, "params": '{"tiers": [{"threshold": "100", "discount": "150"}]}'}
+    )
+    assert "promotions.invalid_params" in bad.content.decode()
+
+    client.post(url, {**body, "action": "save"})
+    assert Promotion.objects.get(pk=promo.pk).params["tiers"][0]["discount"] == "50"
