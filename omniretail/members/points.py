@@ -574,8 +574,7 @@ def _earn_chunk(sales: list[BatchSale], result: BatchResult) -> None:
         Member.objects.bulk_update(
             list(touched.values()), ["points_balance", "last_activity_at"], batch_size=1000
         )
-        for member in touched.values():
-            tiers.upgrade_if_due(member)
+        tiers.upgrade_many(list(touched.values()))
         if entries:
             events.publish(
                 "members.points_earned_batch",

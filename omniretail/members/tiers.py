@@ -137,3 +137,41 @@ def review_due_tiers(limit: int = 10_000) -> int:
         ).values_list("pk", flat=True)[:limit]
     )
     return sum(1 for pk in due if review_member(pk))
+
+
+def upgrade_many(members: list[Member]) -> int:
+    """``upgrade_if_due`` for many locked members with one grouped spend query: only members
+    whose window spend reaches a higher tier (or who have members merged into them, whose
+    spend counts too) are looked at one by one. Returns the upgrades made."""
+    if not members:
+        return 0
+    since = clock.business_day_bounds(add_months(clock.today(), -conf.get("TIER_REVIEW_MONTHS")))[0]
+    ids = [m.pk for m in members]
+    spend = {
+        row["member_id"]: row["s"]
+        for row in PointsEntry.objects.filter(
+            member_id__in=ids,
+            kind__in=[PointsKind.EARN, PointsKind.REVERSE],
+            created_at__gte=since,
+            net_amount__isnull=False,
+        )
+        .values("member_id")
+        .annotate(s=Sum("net_amount"))
+    }
+    with_merged = set(
+        Member.objects.filter(merged_into_id__in=ids).values_list("merged_into_id", flat=True)
+    )
+    ladders: dict[int, list[Tier]] = {}
+    upgraded = 0
+    for member in members:
+        ladder = ladders.setdefault(
+            member.brand_id, list(Tier.objects.filter(brand_id=member.brand_id).order_by("rank"))
+        )
+        higher = [t for t in ladder if t.rank > member.tier.rank]
+        if not higher:
+            continue
+        total = spend.get(member.pk) or 0
+        amount = Decimal(total) / 100 if isinstance(total, int) else Decimal(total)
+        if member.pk in with_merged or amount >= higher[0].threshold:
+            upgraded += upgrade_if_due(member)
+    return upgraded
