@@ -18,9 +18,9 @@ from omniretail.core.errors import NotFound
 from omniretail.core.models import Store
 from omniretail.core.schemas import READ_ERRORS, WRITE_ERRORS
 
-from . import reports, selectors, services
+from . import refunds, reports, selectors, services
 from .errors import PosError
-from .models import Register, Shift, ZReport
+from .models import PosSale, Register, Shift, ZReport
 from .schemas import (
     CashIn,
     CheckoutIn,
@@ -28,6 +28,10 @@ from .schemas import (
     CloseShiftIn,
     EndOfDayOut,
     OpenShiftIn,
+    PosFapiaoIn,
+    PosFapiaoOut,
+    PosRefundIn,
+    PosRefundOut,
     RegisterOut,
     ReportOut,
     ScanOut,
@@ -197,4 +201,56 @@ def checkout(request: HttpRequest, body: CheckoutIn) -> dict[str, Any]:
         "paid_total": str(sale.paid_total),
         "change_due": str(sale.change_due),
         "replayed": result.replayed,
+    }
+
+
+@router.post(
+    "/shifts/{shift_id}/refunds", auth=OPERATE, response={200: PosRefundOut, **WRITE_ERRORS}
+)
+def refund_at_till(request: HttpRequest, shift_id: int, body: PosRefundIn) -> dict[str, Any]:
+    """Refund lines of a receipt to the original tenders; a supervisor's PIN approves it."""
+    shift = _shift(request, shift_id)
+    order = refunds.find_receipt(body.receipt, _stores(request))
+    row = refunds.refund_at_till(
+        shift=shift,
+        order=order,
+        lines=[(ln.order_line_id, ln.quantity) for ln in body.lines],
+        reference=body.reference,
+        supervisor=body.supervisor,
+        pin=body.pin,
+        reason=body.reason,
+        with_receipt=body.with_receipt,
+        store_ids=_stores(request),
+    )
+    return {
+        "id": row.pk,
+        "order_number": order.number,
+        "amount": str(row.amount),
+        "cash_amount": str(row.cash_amount),
+        "with_receipt": row.with_receipt,
+    }
+
+
+@router.post(
+    "/receipts/{sale_id}/fapiao", auth=OPERATE, response={200: PosFapiaoOut, **WRITE_ERRORS}
+)
+def request_fapiao(request: HttpRequest, sale_id: int, body: PosFapiaoIn) -> dict[str, Any]:
+    sale = (
+        PosSale.objects.select_related("order")
+        .filter(pk=sale_id, order__store_id__in=_stores(request))
+        .first()
+        if 0 < sale_id < 2**62
+        else None
+    )
+    if sale is None:
+        raise NotFound(_("receipt"), code=PosError.UNKNOWN_RECEIPT)
+    row = refunds.request_fapiao(
+        sale, kind=body.kind, title=body.title, tax_id=body.tax_id, email=body.email
+    )
+    return {
+        "sale_id": sale.pk,
+        "kind": row.kind,
+        "title": row.title,
+        "tax_id": row.tax_id,
+        "email": row.email,
     }

@@ -31,7 +31,7 @@ def find_receipt(number: str, store_ids: Any) -> Order:
     """An order by its number (the receipt's barcode) or its till receipt number."""
     number = (number or "").strip()[:80]
     order = Order.objects.filter(number=number, store_id__in=list(store_ids)).first()
-    if order is None and number.isdigit():
+    if order is None and number.isdigit() and len(number) <= 18:
         sale = PosSale.objects.filter(pk=int(number), order__store_id__in=list(store_ids)).first()
         order = sale.order if sale else None
     if order is None:

@@ -151,3 +151,41 @@ class CheckoutOut(Schema):
     paid_total: str
     change_due: str
     replayed: bool
+
+
+class PosRefundLineIn(InputSchema):
+    order_line_id: int = Field(ge=1, le=2**62)
+    quantity: int = Field(ge=1, le=10_000)
+
+
+class PosRefundIn(InputSchema):
+    receipt: str = Field(min_length=1, max_length=80)
+    lines: list[PosRefundLineIn] = Field(min_length=1, max_length=200)
+    reference: str = Field(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9_.:-]+$")
+    supervisor: str = Field(min_length=1, max_length=150)
+    pin: str = Field(min_length=1, max_length=20)
+    reason: str = Field("", max_length=200)
+    with_receipt: bool = True
+
+
+class PosRefundOut(Schema):
+    id: int
+    order_number: str
+    amount: str
+    cash_amount: str
+    with_receipt: bool
+
+
+class PosFapiaoIn(InputSchema):
+    kind: str = Field(pattern=r"^(personal|company)$")
+    title: str = Field(min_length=1, max_length=100)
+    tax_id: str = Field("", max_length=20)
+    email: str = Field("", max_length=254)
+
+
+class PosFapiaoOut(Schema):
+    sale_id: int
+    kind: str
+    title: str
+    tax_id: str
+    email: str
