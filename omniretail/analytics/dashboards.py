@@ -34,8 +34,7 @@ KPI_CODES = [
     "promotion_cost_share",
     "sla_attainment",
     "stock_out_rate",
-    "sell_through",
-]
+]  # sell-through (a COUNT(DISTINCT) of store × SKU pairs) lives in the inventory report
 DEFAULT_DAYS = 30
 TOP_N = 10
 
