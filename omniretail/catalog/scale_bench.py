@@ -273,3 +273,82 @@ def _fresh_pg_database(url: str) -> str:
         conn.execute(f'DROP DATABASE IF EXISTS "{fresh}"')
         conn.execute(f'CREATE DATABASE "{fresh}"')
     return f"{base}/{fresh}"
+
+
+def _walk(fn: Any, cursor: str | None) -> tuple[list[float], int, str | None]:
+    times, rows = [], 0
+    while True:
+        start = time.perf_counter()
+        lines, nxt = fn(cursor)
+        times.append((time.perf_counter() - start) * 1000)
+        rows += len(lines)
+        if not lines or nxt is None or nxt == cursor:
+            return times, rows, nxt or cursor
+        cursor = nxt
+
+
+def _peak_kib(fn: Any, cursor: str | None) -> float:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        _walk(fn, cursor)
+        return tracemalloc.get_traced_memory()[1] / 1024
+    finally:
+        tracemalloc.stop()
+
+
+@benchmark(
+    "esl-feed",
+    "ESL: a store's full label set, then the incremental feed after a 50,000-SKU price change.",
+)
+def esl_feed(options: BenchOptions) -> dict[str, Any]:
+    from decimal import Decimal
+
+    from . import labels, pricing
+
+    store, assortment = _largest_store()
+    n_changes = int(options.extra.get("skus", 2000 if options.quick else 50_000))
+
+    def full(cursor: str | None) -> Any:
+        return labels.full_label_set(store, cursor, 500)
+
+    def feed(cursor: str | None) -> Any:
+        return pricing.esl_changes(store, cursor, 500)
+
+    full_times, full_rows, _c = _walk(full, None)
+    full_peak = _peak_kib(full, None)
+    _t, _r, cursor = _walk(feed, None)  # catch up with the feed as a label server would
+    ids = list(
+        Sku.objects.filter(status="active", product__brand_id=store.brand_id)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:n_changes]
+    )
+    rng = random.Random(8)
+    start = time.perf_counter()
+    written = labels.bulk_set_prices(
+        [(i, Decimal(rng.randint(100, 100_000)) / 100) for i in ids], reason="bench: price change"
+    )
+    change_s = time.perf_counter() - start
+    feed_times, feed_rows, _end = _walk(feed, cursor)
+    feed_peak = _peak_kib(feed, cursor)
+    return {
+        "ops": len(full_times) + len(feed_times),
+        "store": store.code,
+        "assortment": assortment,
+        "full_set_labels": full_rows,
+        "full_set_pages": len(full_times),
+        "full_set_seconds": round(sum(full_times) / 1000, 2),
+        "full_set_page_p95_ms": round(percentile(full_times, 95), 2),
+        "full_set_peak_mib": round(full_peak / 1024, 1),
+        "price_changes": written,
+        "price_change_seconds": round(change_s, 2),
+        "feed_labels": feed_rows,
+        "feed_pages": len(feed_times),
+        "feed_seconds": round(sum(feed_times) / 1000, 2),
+        "feed_page_p95_ms": round(percentile(feed_times, 95), 2),
+        "feed_peak_mib": round(feed_peak / 1024, 1),
+        "p50_ms": round(percentile(full_times + feed_times, 50), 2),
+        "p95_ms": round(percentile(full_times + feed_times, 95), 2),
+        "p99_ms": round(percentile(full_times + feed_times, 99), 2),
+    }
