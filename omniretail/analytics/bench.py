@@ -248,25 +248,26 @@ def bench_basket(options: BenchOptions) -> dict[str, Any]:
 
     n = 20_000 if options.quick else 100_000
     rng = np.random.default_rng(11)
-    items = 300
-    pop = rng.zipf(1.4, items).astype(float)
+    items = 500
+    pop = 1.0 / np.arange(1, items + 1) ** 0.9  # long-tailed item popularity
     pop /= pop.sum()
     pairs = [(1, 2), (3, 4), (5, 6), (7, 8)]
     baskets: list[list[int]] = []
-    sizes = rng.integers(1, 6, n)
+    sizes = rng.integers(1, 9, n)
     draws = rng.choice(items, int(sizes.sum()), p=pop)
     pos = 0
     for i, size in enumerate(sizes):
         b = set(draws[pos : pos + size].tolist())
         pos += size
         a, c = pairs[i % len(pairs)]
+        a, c = a + 100, c + 100  # planted among mid-popularity items
         if rng.random() < 0.08:
             b.update((a, c))
         baskets.append(sorted(b))
     started = time.perf_counter()
     result = basket.mine(baskets, min_support=0.002, min_confidence=0.1)
     wall = time.perf_counter() - started
-    planted = {(str(a), str(c)) for a, c in pairs}
+    planted = {(str(a + 100), str(c + 100)) for a, c in pairs}
     found = {(r.antecedent[0], r.consequent) for r in result.rules if len(r.antecedent) == 1}
     return {
         "ops": len(result.rules),
