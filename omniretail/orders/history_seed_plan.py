@@ -75,8 +75,8 @@ AFFINITY_RULES = (
 )
 AFFINITY_FALLBACK = {"GIFTBAG": ("GIFT", "DAILY"), "LIGHTER": ("DAILY",), "SNACK": ("DRINK",)}
 
-GIFT_SEASON_FACTOR = 4.0  # gift boxes in the two weeks before Spring Festival
-TOBACCO_GIFT_FACTOR = 2.5  # cigarettes (cartons as gifts) in the same weeks
+GIFT_SEASON_FACTOR = 5.0  # gift-box weight in the two weeks before Spring Festival
+TOBACCO_GIFT_FACTOR = 4.0  # cigarettes bought by the carton (gifts) in the same weeks
 MID_AUTUMN_GIFT_FACTOR = 3.0
 RETURN_RATE = 0.018
 CANCEL_RATE = 0.02
@@ -104,6 +104,7 @@ class DayPlan:
     gift_box_factor: float
     online_factor: float
     tags: tuple[str, ...]
+    carton_factor: float = 1.0  # cigarettes bought by the carton (as gifts)
 
 
 def holiday_windows(year: int) -> dict[str, tuple[dt.date, dt.date]]:
@@ -133,7 +134,7 @@ def day_plan(day: dt.date) -> DayPlan:
         "BAIJIU": 1 - 0.2 * summer,
         "WINE": 1 - 0.1 * summer,
     }
-    gift, online, tags = 1.0, 1.0, []
+    gift, online, cartons, tags = 1.0, 1.0, 1.0, []
     for name, (start, end) in holiday_windows(day.year).items():
         if not start <= day < end:
             continue
@@ -142,15 +143,13 @@ def day_plan(day: dt.date) -> DayPlan:
             traffic *= 1.3
             gift *= GIFT_SEASON_FACTOR
             cats["GIFTBOX"] = cats.get("GIFTBOX", 1) * GIFT_SEASON_FACTOR
-            cats["CIG"] = cats.get("CIG", 1) * TOBACCO_GIFT_FACTOR
-            cats["BAIJIU"] = cats.get("BAIJIU", 1) * 1.8
+            cartons *= TOBACCO_GIFT_FACTOR
         elif name == "spring_festival_holiday":
             traffic *= 0.55
         elif name == "mid_autumn_gifts":
             traffic *= 1.15
             gift *= MID_AUTUMN_GIFT_FACTOR
             cats["GIFTBOX"] = cats.get("GIFTBOX", 1) * MID_AUTUMN_GIFT_FACTOR
-            cats["BAIJIU"] = cats.get("BAIJIU", 1) * 1.5
         elif name == "618":
             online *= 2.0
         elif name == "double_11":
@@ -159,7 +158,7 @@ def day_plan(day: dt.date) -> DayPlan:
         elif name == "national_day":
             traffic *= 1.35
             cats["BAIJIU"] = cats.get("BAIJIU", 1) * 1.4
-    return DayPlan(day, traffic, cats, gift, online, tuple(tags))
+    return DayPlan(day, traffic, cats, gift, online, tuple(tags), cartons)
 
 
 def _cumulative(weights: Sequence[float]) -> list[float]:
@@ -255,6 +254,8 @@ def basket(
         if sku is None:
             continue
         choices, qw = QUANTITY.get(category, ((1, 2), (0.85, 0.15)))
+        if category == "CIG" and plan.carton_factor != 1.0:
+            qw = (qw[0], qw[1], qw[2] * plan.carton_factor)
         qty = rng.choices(choices, qw)[0]
         lines[sku] = lines.get(sku, 0) + qty
     present = {catalog.skus[s].category for s in lines}

@@ -125,7 +125,7 @@ def truth_of(
         "holidays": holidays,
         "seasonal_factors": {
             "spring_festival_gift_boxes": hp.GIFT_SEASON_FACTOR,
-            "spring_festival_tobacco": hp.TOBACCO_GIFT_FACTOR,
+            "spring_festival_tobacco_cartons": hp.TOBACCO_GIFT_FACTOR,
             "mid_autumn_gift_boxes": hp.MID_AUTUMN_GIFT_FACTOR,
             "618_online": 2.0,
             "double_11_online": 2.5,

@@ -201,3 +201,32 @@ def test_same_seed_plans_the_same_history_when_simulated_twice(seeded: SeedConte
 
     first = plan()
     assert first and first == plan()
+
+
+def test_gift_boxes_sell_several_times_normal_when_spring_festival_is_two_weeks_away() -> None:
+    from omniretail.orders import history_seed_plan as hp
+
+    skus: list[hp.SkuInfo] = []
+
+    def add(category: str, count: int, gift: bool = False, tobacco: bool = False) -> None:
+        for _ in range(count):
+            n = len(skus) + 1
+            skus.append(hp.SkuInfo(n, f"S{n}", category, gift, False, None, not tobacco, tobacco))
+
+    add("BAIJIU", 9)
+    add("BAIJIU", 3, gift=True)
+    add("GIFTBOX", 2)
+    add("CIG", 10, tobacco=True)
+    for category in ("DRINK", "SNACK", "BEER", "WINE", "GIFTBAG", "LIGHTER"):
+        add(category, 4)
+    catalog = hp.Catalog.build(skus, random.Random(1))
+    gifts = {s.pk for s in skus if s.category == "GIFTBOX" or s.gift_box}
+
+    def gift_units_per_day(day: dt.date) -> float:
+        rng, plan = random.Random(5), hp.day_plan(day)
+        baskets = [hp.basket(rng, catalog, "flagship", plan, 1.0) for _ in range(4000)]
+        return plan.traffic * sum(q for b in baskets for sku, q in b if sku in gifts)
+
+    before_festival = gift_units_per_day(dt.date(2026, 2, 10))  # Tuesday, a week before 17 Feb
+    ordinary = gift_units_per_day(dt.date(2026, 3, 10))  # a Tuesday in March
+    assert before_festival > 3 * ordinary
