@@ -125,3 +125,49 @@ def test_store_baskets_come_from_the_extracted_orders(org, make_sku, sell, analy
 
     assert len(baskets) == 4
     assert (str(nuts.pk),) in {r.antecedent for r in result.rules}
+
+
+def _brute_force(baskets, min_support, min_confidence, max_len=4):
+    from itertools import combinations
+
+    n = len(baskets)
+    sets = [frozenset(b) for b in baskets]
+    items = sorted(set().union(*sets))
+
+    def support(itemset):
+        return sum(1 for s in sets if itemset <= s) / n
+
+    rules = set()
+    for size in range(2, max_len + 1):
+        for combo in combinations(items, size):
+            full = frozenset(combo)
+            sup = support(full)
+            if sup < min_support:
+                continue
+            for consequent in combo:
+                antecedent = full - {consequent}
+                if sup / support(antecedent) >= min_confidence:
+                    rules.add((tuple(sorted(antecedent)), consequent))
+    return rules
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@given(
+    baskets=st.lists(
+        st.lists(st.sampled_from("abcdef"), min_size=1, max_size=4), min_size=1, max_size=25
+    ),
+    # thresholds no ratio of counts ≤ 25 can equal, so float rounding cannot decide a rule
+    min_support=st.sampled_from([0.11, 0.21, 0.31]),
+    min_confidence=st.sampled_from([0.33, 0.61, 0.89]),
+)
+def test_rule_count_equals_brute_force_single_consequent_rules(
+    baskets, min_support, min_confidence
+):
+    result = basket.mine(baskets, min_support, min_confidence)
+
+    got = {(r.antecedent, r.consequent) for r in result.rules}
+    assert got == _brute_force(baskets, min_support, min_confidence)
+    assert len(result.rules) == len(got)
