@@ -65,6 +65,9 @@ def order_place_bench(options: BenchOptions) -> dict[str, Any]:
                     except DomainError as exc:
                         with lock:
                             errors.append(exc.code)
+                    except Exception as exc:  # counted, so a broken run never looks clean
+                        with lock:
+                            errors.append(type(exc).__name__)
         finally:
             connection.close()
             with lock:
@@ -87,6 +90,7 @@ def order_place_bench(options: BenchOptions) -> dict[str, Any]:
         "orders_per_s": round(orders.count() / seconds, 2) if seconds else 0.0,
         "threads": threads,
         "errors": len(errors),
+        "error_kinds": sorted(set(errors))[:5],
         "reserved_units": level.reserved,
         "ordered_units": units,
         "reservations_match": level.reserved == units and not errors,
