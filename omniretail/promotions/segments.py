@@ -25,7 +25,18 @@ from .errors import PromotionError
 from .models import Segment, SegmentKind, SegmentMember
 from .params import _Params, params_errors
 
-RFM_CODES = ("champions", "loyal", "potential", "new", "at_risk", "hibernating", "lost")
+RFM_CODES = ("new", "champions", "loyal", "potential", "at_risk", "hibernating", "need_attention")
+
+
+def rfm_codes() -> tuple[str, ...]:
+    """Analytics' RFM codes when it provides them (it owns the classification)."""
+    try:
+        from omniretail.analytics.segments import SEGMENT_CODES
+    except ImportError:
+        return RFM_CODES
+    return tuple(SEGMENT_CODES)
+
+
 CHUNK = 1000
 
 
@@ -50,11 +61,11 @@ def validate_rules(kind: str, raw: dict[str, Any]) -> dict[str, Any]:
     try:
         if kind == SegmentKind.RFM:
             spec = RfmRules.model_validate(raw or {})
-            if spec.rfm_segment not in RFM_CODES:
+            if spec.rfm_segment not in rfm_codes():
                 raise ValidationFailed(
                     PromotionError.INVALID_SEGMENT,
                     _("Unknown RFM segment; use one of: %(codes)s")
-                    % {"codes": ", ".join(RFM_CODES)},
+                    % {"codes": ", ".join(rfm_codes())},
                     {"field": "rules.rfm_segment"},
                 )
             return spec.model_dump(mode="json")

@@ -114,18 +114,35 @@ def test_segment_is_refused_when_rules_are_invalid(
 
 
 def test_rfm_segment_takes_members_from_analytics_when_available(
-    org: dict[str, Any], frozen_now: Any
+    org: dict[str, Any], frozen_now: Any, make_sku: Any, place: Any, settings: Any, tmp_path: Any
 ) -> None:
     analytics = pytest.importorskip("omniretail.analytics.segments")
-    make_members(org, 3)
-    expected = set(analytics.member_ids_in_rfm_segment(org["brand"].pk, "champions"))
+    from omniretail.analytics import engine, extract
+    from omniretail.orders.services import mark_paid
+
+    settings.ANALYTICS_DIR = str(tmp_path / "analytics")
+    engine.invalidate()
+    buyers = make_members(org, 3)
+    sku = make_sku("RFM", price="80", stock={"S1": 20})
+    for n, m in enumerate(buyers, start=1):
+        for _k in range(n):
+            mark_paid(place((sku, n), channel="pos", mode="pos_carry_out", member_id=m.pk))
+    frozen_now.shift(dt.timedelta(days=1))
+    extract.run_extract()
+    by_code = {
+        code: analytics.member_ids_in_rfm_segment(org["brand"].pk, code)
+        for code in segments.rfm_codes()
+    }
+    code = next(c for c, ids in by_code.items() if ids)
 
     seg = segments.create_segment(
-        org["brand"], code="CHAMP", name="冠军", kind="rfm", rules={"rfm_segment": "champions"}
+        org["brand"], code="RFM", name="RFM", kind="rfm", rules={"rfm_segment": code}
     )
     segments.refresh(seg)
 
-    assert set(segments.member_ids(seg)) == expected
+    assert set(segments.member_ids(seg)) == by_code[code]
+    assert by_code[code] <= {m.pk for m in buyers}
+    engine.invalidate()
 
 
 def test_member_carries_segment_code_into_pricing_when_segment_refreshed(
