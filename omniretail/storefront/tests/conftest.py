@@ -33,3 +33,10 @@ def shop(client: Any, shopper: Any, org: dict[str, Any]) -> Any:
     client.force_login(shopper[0])
     client.post("/shop/stores/choose/", {"store": org["stores"]["S1"].pk})
     return client
+
+
+@pytest.fixture(autouse=True)
+def _english_pages(client: Any) -> None:
+    """Page assertions read the English texts (the zh-hans ones are covered by the browser
+    test); the default language is zh-hans."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
