@@ -101,6 +101,7 @@ def order_extra_fields() -> list[str]:
 
 def make_tables(order_extra: list[str]) -> dict[str, Table]:
     """The tables the history writes, each with the columns it fills itself."""
+    from omniretail.core.models import AuditLog
     from omniretail.inventory.models import AppliedOperation, Movement, Reservation
     from omniretail.members.models import PointsEntry
     from omniretail.payments.models import LedgerEntry, Payment, Refund, SandboxTransaction
@@ -110,6 +111,12 @@ def make_tables(order_extra: list[str]) -> dict[str, Table]:
     from .models import Order, OrderEvent, OrderLine, OrderReturn, OrderReturnLine
 
     return {
+        "audit": Table(
+            AuditLog,
+            ["at", "actor", "actor_label", "action", "object_type", "object_id", "object_repr",
+             "brand_id", "store_id", "ip_address", "user_agent", "device", "changes", "reason",
+             "is_pii_read"],
+        ),
         "order": Table(
             Order,
             [

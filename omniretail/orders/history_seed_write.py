@@ -274,6 +274,19 @@ class Writer:
         t["return_line"].insert(
             [(i, *r) for i, r in zip(t["return_line"].ids(len(rows)), rows, strict=True)]
         )
+        # The audit trail of each return, as ``returns.return_lines`` records it.
+        audit = [
+            (
+                o.ret.at, None, "system", "orders.return", "orders.OrderReturn",
+                str(self.ret_pk[o.number]), f"OrderReturn object ({self.ret_pk[o.number]})",
+                self.data.brand_id, o.store.pk, None, "", "",
+                {"order": o.number, "amount": str(hs.cny(o.ret.amount)), "lines": len(o.ret.lines)},
+                o.ret.reason, False,
+            )
+            for o in returns
+            if o.ret
+        ]  # fmt: skip
+        t["audit"].insert([(i, *r) for i, r in zip(t["audit"].ids(len(audit)), audit, strict=True)])
 
     def _events(self, chunk: list[hs.Order], pk_of: dict[str, int]) -> None:
         rows = []
