@@ -209,6 +209,9 @@ class PointsEntry(models.Model):
         indexes = [
             models.Index(fields=["member", "created_at"], name="points_member_idx"),
             models.Index(fields=["expires_on", "remaining"], name="points_lot_expiry_idx"),
+            # Idempotency look-ups (kind + reference): the partial unique index above cannot
+            # serve them on SQLite, whose planner does not infer its condition from the query.
+            models.Index(fields=["reference", "kind"], name="points_reference_idx"),
         ]
 
 

@@ -79,9 +79,15 @@ def _lock(member: Member) -> Member:
 
 
 def _existing(member: Member, kind: str, reference: str) -> PointsEntry | None:
-    entry = PointsEntry.objects.filter(
-        brand_id=member.brand_id, kind=kind, reference=reference
-    ).first()
+    # Brand checked in Python: with it in the query SQLite walks the brand index instead.
+    entry = next(
+        (
+            e
+            for e in PointsEntry.objects.filter(kind=kind, reference=reference)
+            if e.brand_id == member.brand_id
+        ),
+        None,
+    )
     if entry is not None and entry.member_id != member.pk:
         raise Conflict(
             MemberError.REFERENCE_REUSED,
@@ -511,10 +517,9 @@ def _earn_chunk(sales: list[BatchSale], result: BatchResult) -> None:
         prior = {
             e.reference: e
             for e in PointsEntry.objects.filter(
-                brand_id__in=brands,
-                kind=PointsKind.EARN,
-                reference__in=[ref for _s, ref, _n in cleaned],
+                kind=PointsKind.EARN, reference__in=[ref for _s, ref, _n in cleaned]
             )
+            if e.brand_id in brands
         }
         rules = {
             r.brand_id: r.points_per_yuan for r in EarnRule.objects.filter(brand_id__in=brands)
