@@ -97,6 +97,8 @@ def _discount_positions(
 
     total_units = sum(inp.lines[i].quantity for i in idxs)
     full = (total_units // group) * group
+    if full == 0:
+        return {}
     discounts: dict[int, Decimal] = defaultdict(lambda: ZERO)
     start = 0
     for unit, i, units in _runs(inp, idxs):
