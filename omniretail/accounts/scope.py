@@ -22,6 +22,7 @@ resolve). Writes that bypass model signals (bulk loads, ``flush``, a restore) ca
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 import time
@@ -33,7 +34,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.db.models.signals import post_delete, post_save
 
@@ -88,8 +89,17 @@ def _shared_cache() -> bool:
     return "locmem" not in settings.CACHES["default"]["BACKEND"].lower()
 
 
-def _stamp_path() -> Path:
-    return Path(settings.DATA_DIR) / "scope-version"
+def _stamp_path() -> Path | None:
+    """One stamp per database (a test database, a second deployment on the same data dir
+    each get their own); none for an in-memory SQLite database, which no other process sees."""
+    name = str(connection.settings_dict.get("NAME") or "")
+    if connection.vendor == "sqlite" and (":memory:" in name or "mode=memory" in name):
+        return None
+    where = connection.settings_dict
+    key = f"{connection.vendor}|{where.get('HOST', '')}|{where.get('PORT', '')}|{name}"
+    return (
+        Path(settings.DATA_DIR) / f"scope-version-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
+    )
 
 
 def _ttl() -> float:
@@ -99,8 +109,11 @@ def _ttl() -> float:
 def _shared_stamp() -> Any:
     if _shared_cache():
         return cache.get(_CACHE_KEY, 0)
+    path = _stamp_path()
+    if path is None:
+        return None
     try:
-        st = os.stat(_stamp_path())
+        st = os.stat(path)
     except OSError:
         return None
     # os.replace gives the stamp a new inode on every bump, so equal mtimes cannot hide one.
@@ -120,6 +133,8 @@ def _bump_shared() -> None:
             cache.set(_CACHE_KEY, 1, timeout=None)
         return
     path = _stamp_path()
+    if path is None:
+        return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".scope-version.{os.getpid()}.{uuid.uuid4().hex}")

@@ -82,15 +82,27 @@ def indexes_deferred(*tables: str) -> Iterator[None]:
     """Drop the plain (non-constraint) secondary indexes of ``tables``, run the load, then
     rebuild them once: building a B-tree from sorted data beats updating it row by row."""
     saved = _plain_indexes(tables)
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, _checks_settled(cursor):
         for name, _sql in saved:
             cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
     try:
         yield
     finally:
-        with connection.cursor() as cursor:
+        with connection.cursor() as cursor, _checks_settled(cursor):
             for _name, sql in saved:
                 cursor.execute(sql)
+
+
+@contextmanager
+def _checks_settled(cursor: Any) -> Iterator[None]:
+    """PostgreSQL refuses index DDL on a table with pending deferred foreign-key checks, which
+    exist only inside an enclosing transaction (tests): run those checks first."""
+    deferred = connection.vendor == "postgresql" and connection.in_atomic_block
+    if deferred:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    yield
+    if deferred:
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def _plain_indexes(tables: Sequence[str]) -> list[tuple[str, str]]:

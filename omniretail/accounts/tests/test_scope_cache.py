@@ -95,7 +95,10 @@ def test_deactivated_user_has_no_scope_when_cached_before(make_user, org):
     assert resolve_scope(_fresh(user), Perm.ORG_VIEW).empty
 
 
-def test_cached_scope_is_dropped_when_another_process_bumps_the_shared_version(make_user, org):
+def test_cached_scope_is_dropped_when_another_process_bumps_the_shared_version(
+    make_user, org, monkeypatch, tmp_path
+):
+    monkeypatch.setattr(scope_module, "_stamp_path", lambda: tmp_path / "scope-version-db")
     user = make_user("cashier", store="S1")
     # A change made by another worker process: the database row changes without a signal
     # here, and that process moves the shared stamp.
@@ -106,15 +109,25 @@ def test_cached_scope_is_dropped_when_another_process_bumps_the_shared_version(m
     assert resolve_scope(_fresh(user), Perm.POS_OPERATE).store_ids == {org["stores"]["S2"].pk}
 
 
-def test_shared_stamp_changes_on_every_bump_when_it_is_a_file(settings, tmp_path):
-    settings.DATA_DIR = tmp_path
+def test_shared_stamp_changes_on_every_bump_when_it_is_a_file(monkeypatch, tmp_path):
+    monkeypatch.setattr(scope_module, "_stamp_path", lambda: tmp_path / "scope-version-db")
     before = scope_module._shared_stamp()
     scope_module._bump_shared()
     first = scope_module._shared_stamp()
     scope_module._bump_shared()
     assert before is None and first is not None and scope_module._shared_stamp() != first
-    assert [p.name for p in tmp_path.iterdir()] == ["scope-version"]
-    assert os.path.getsize(tmp_path / "scope-version") == 32
+    assert [p.name for p in tmp_path.iterdir()] == ["scope-version-db"]
+    assert os.path.getsize(tmp_path / "scope-version-db") == 32
+
+
+def test_stamp_is_per_database_and_absent_when_the_database_is_in_memory(settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    path = scope_module._stamp_path()
+    if connection.vendor == "sqlite" and "memory" in str(connection.settings_dict["NAME"]):
+        assert path is None
+    else:
+        assert path is not None and path.parent == tmp_path
+        assert path.name.startswith("scope-version-")
 
 
 def test_cached_scope_expires_when_older_than_the_time_limit(make_user, org, settings):
