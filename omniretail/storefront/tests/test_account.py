@@ -75,7 +75,9 @@ def test_till_member_is_claimed_only_with_its_member_code(client, org, frozen_no
     till.refresh_from_db()
     assert till.user.username == "newshopper"
     assert AuditLog.objects.filter(action="members.online_linked").count() == 1
-    again = _register(client.__class__(), username="second", member_code=till.code)
+    again = _register(
+        client.__class__(HTTP_ACCEPT_LANGUAGE="en"), username="second", member_code=till.code
+    )
     assert again.status_code == 200 and "already has an online account" in again.content.decode()
 
 
