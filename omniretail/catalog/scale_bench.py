@@ -101,7 +101,9 @@ def pos_scan(options: BenchOptions) -> dict[str, Any]:
     rng = random.Random(12)
     store, assortment = _largest_store()
     client, headers = _token_client(_bench_user("cashier", store))
-    codes = _sample_barcodes(store, 200 if options.quick else 2000, rng)
+    codes = _sample_barcodes(
+        store, int(options.extra.get("scans", 200 if options.quick else 2000)), rng
+    )
     url = "/api/v1/pos/scan"
     errors = 0
     for code in codes[:20]:  # warm-up: caches, connection, first-query plans
@@ -170,8 +172,8 @@ def catalog_list(options: BenchOptions) -> dict[str, Any]:
         .first()
     )
     category = Category.objects.get(pk=biggest["product__category_id"])  # type: ignore[index]
-    pages = 10 if options.quick else 100
-    rounds = 3 if options.quick else 10
+    pages = int(options.extra.get("pages", 10 if options.quick else 100))
+    rounds = int(options.extra.get("rounds", 3 if options.quick else 10))
     sorts = ["code", "-updated", "name"]
     first: list[float] = []
     deep: list[float] = []
