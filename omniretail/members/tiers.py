@@ -164,9 +164,11 @@ def upgrade_many(members: list[Member]) -> int:
     ladders: dict[int, list[Tier]] = {}
     upgraded = 0
     for member in members:
-        ladder = ladders.setdefault(
-            member.brand_id, list(Tier.objects.filter(brand_id=member.brand_id).order_by("rank"))
-        )
+        if member.brand_id not in ladders:
+            ladders[member.brand_id] = list(
+                Tier.objects.filter(brand_id=member.brand_id).order_by("rank")
+            )
+        ladder = ladders[member.brand_id]
         higher = [t for t in ladder if t.rank > member.tier.rank]
         if not higher:
             continue

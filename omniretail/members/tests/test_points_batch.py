@@ -68,3 +68,13 @@ def test_batch_skips_members_that_are_not_active(org, frozen_now):
     anonymise_member(a)
     result = earn_points_batch([BatchSale(a.pk, "10", "GONE"), BatchSale(10**9, "10", "NOBODY")])
     assert result.skipped == ["GONE", "NOBODY"] and result.earned == 0
+
+
+def test_batch_keeps_last_activity_readable_when_written_in_bulk(org, frozen_now):
+    from omniretail.core import clock
+
+    a = register_member(org["brand"], "13800000001")
+    earn_points_batch([BatchSale(a.pk, "10", "ACT-1")])
+    fresh = Member.objects.get(pk=a.pk)
+    assert fresh.last_activity_at == clock.now()
+    assert fresh.points_balance == 10
