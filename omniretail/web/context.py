@@ -25,6 +25,7 @@ NAV_ITEMS: list[tuple[Any, str, Perm | None]] = [
     (_("Promotions"), "promotions:promotion_list", Perm.PROMOTIONS_VIEW),
     (_("Dashboards"), "analytics:dashboard", Perm.ANALYTICS_VIEW),
     (_("Risk review"), "payments:risk_queue", Perm.RISK_REVIEW),
+    (_("Reconciliation"), "payments:reconciliation", Perm.PAYMENTS_RECONCILE),
     (_("Dispatch"), "orders:dispatch_board", Perm.ORDERS_FULFIL),
     (_("Audit log"), "web:audit", Perm.AUDIT_VIEW),
 ]
