@@ -26,7 +26,7 @@ NAV_ITEMS: list[tuple[Any, str, Perm | None]] = [
     (_("Dashboards"), "analytics:dashboard", Perm.ANALYTICS_VIEW),
     (_("Risk review"), "payments:risk_queue", Perm.RISK_REVIEW),
     (_("Reconciliation"), "payments:reconciliation", Perm.PAYMENTS_RECONCILE),
-    (_("Dispatch"), "orders:dispatch_board", Perm.ORDERS_FULFIL),
+    (_("Dispatch board"), "orders:dispatch_board", Perm.ORDERS_FULFIL),
     (_("Audit log"), "web:audit", Perm.AUDIT_VIEW),
 ]
 
