@@ -87,6 +87,7 @@ def create_order(request: HttpRequest, body: OrderIn) -> Order:
         reference=body.reference,
         member_id=body.member_id,
         location=location,
+        coupon_codes=body.coupon_codes,
     )
     return _order(request, order.pk)
 

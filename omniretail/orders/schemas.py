@@ -4,7 +4,7 @@ promotions API; times as ISO date-times with offset."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
 from pydantic import Field
@@ -29,6 +29,12 @@ class OrderIn(InputSchema):
     member_id: int | None = Field(None, ge=1, le=2**62)
     location_id: int | None = Field(None, ge=1, le=2**62)
     lines: list[LineIn] = Field(min_length=1, max_length=200)
+    # Coupon codes to price with and redeem (at most 5, as the promotions engine allows).
+    # Price overrides and manual discounts are not taken here: they need a supervisor's
+    # approval at the till (POS passes them to the service directly).
+    coupon_codes: list[Annotated[str, Field(min_length=1, max_length=32)]] = Field(
+        default_factory=list, max_length=5
+    )
 
 
 class NoteIn(InputSchema):

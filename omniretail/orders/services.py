@@ -8,10 +8,13 @@ cancellation releases what is still held. A POS carry-out order sells on payment
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -22,15 +25,18 @@ from omniretail.catalog.restrictions import check_sellable
 from omniretail.core import clock, ids
 from omniretail.core.errors import Conflict, InvalidState, NotFound, ValidationFailed
 from omniretail.core.models import Location, LocationKind, Store
+from omniretail.core.money import ZERO, quantize
 from omniretail.inventory import services as inventory
 from omniretail.inventory.models import Channel as StockChannel
 from omniretail.inventory.models import Reservation, ReservationStatus
+from omniretail.promotions import coupons as promo_coupons
 from omniretail.promotions import engine, selectors
 from omniretail.promotions import services as promotion_services
+from omniretail.promotions.cart import PricingResult
 
 from . import pickup, state
 from .errors import OrderError
-from .models import FulfilmentMode, Order, OrderChannel, OrderLine
+from .models import FulfilmentMode, Order, OrderChannel, OrderEvent, OrderLine
 from .models import OrderStatus as S
 
 MAX_LINES = 200
@@ -159,13 +165,30 @@ def place_order(
     member_id: int | None = None,
     location: Location | None = None,
     external_order_id: str = "",
+    coupon_codes: Sequence[str] = (),
+    price_overrides: Mapping[int, Decimal] | None = None,
+    manual_discounts: Mapping[int, Decimal] | None = None,
 ) -> Order:
     """Create a priced order in one transaction, idempotent on ``reference``.
 
     Lines are checked for sellability on the channel, priced at list price, discounted by the
-    brand's active promotions (the engine's per-line allocation is stored on each line and as
-    ``AppliedDiscount`` rows), and — except at the till — reserved at the fulfilling location.
-    Any failure leaves nothing behind."""
+    brand's active promotions and the cart's coupons (the engine's per-line allocation is
+    stored on each line and as ``AppliedDiscount`` rows), and — except at the till — reserved
+    at the fulfilling location. Any failure leaves nothing behind.
+
+    Adjustments (approved upstream, e.g. by a supervisor at the till):
+
+    - ``coupon_codes``: resolved by ``promotions.coupons.resolve_coupons`` (an unusable code
+      raises the promotions domain's typed error); the coupons the engine applies are
+      redeemed (核销) in the order's transaction against the order number, and given back
+      when the order is cancelled or refunded.
+    - ``price_overrides`` {sku_id: unit price}: the line's unit price becomes the approved
+      price and the engine's discounts on that line are dropped (the approval already set
+      its price) — the other lines keep their shares, as the till's screen shows it. Negative
+      prices or prices above the list price are refused.
+    - ``manual_discounts`` {sku_id: yuan off the line}: taken off the line's net after
+      promotions, capped so the net never goes below zero, stored in the line's allocation as
+      ``"manual"`` and on the ``created`` timeline event."""
     existing = Order.objects.filter(reference=reference).first()
     if existing is not None:
         return _same_request(existing, store, channel)
@@ -183,17 +206,33 @@ def place_order(
     for line in lines:
         merged[line.sku_id] = merged.get(line.sku_id, 0) + line.quantity
     items = list(merged.items())
+    overrides = _money_map(price_overrides, set(merged), "price_overrides")
+    manual = _money_map(manual_discounts, set(merged), "manual_discounts")
     in_store = _sellability(store, channel, fulfilment_mode, list(merged))
     now = clock.now()
+    catalog_channel = CATALOG_CHANNEL[channel]
+    coupon_defs = (
+        promo_coupons.resolve_coupons(
+            store.brand_id,
+            list(coupon_codes),
+            channel=catalog_channel,
+            member_id=member_id,
+            at=now,
+        )
+        if coupon_codes
+        else []
+    )
     cart = selectors.build_cart(
         store.brand_id,
         items,
-        channel=CATALOG_CHANNEL[channel],
+        channel=catalog_channel,
         store=store,
         at=now,
         member_id=member_id,
+        coupons=coupon_defs,
     )
     result = engine.price_cart(cart, selectors.active_promotions(store.brand_id, now))
+    result, adjustments = _adjust(result, overrides, manual)
     try:
         with transaction.atomic():
             order = Order.objects.create(  # type: ignore[misc]  # MoneyField takes Decimal
@@ -204,9 +243,9 @@ def place_order(
                 member_id=member_id,
                 fulfilment_mode=fulfilment_mode,
                 status=S.CREATED,
-                list_total=result.list_total,
-                discount_total=result.discount_total,
-                total=result.total,
+                list_total=adjustments.list_total,
+                discount_total=adjustments.discount_total,
+                total=adjustments.total,
                 external_order_id=external_order_id,
                 reference=reference,
                 pickup_code=(
@@ -222,9 +261,9 @@ def place_order(
                     sku_id=r.sku_id,
                     quantity=r.quantity,
                     unit_price=r.unit_price,
-                    discount=r.discount,
-                    net=r.net_amount,
-                    allocations={a.key: str(a.amount) for a in r.allocations if a.amount},
+                    discount=adjustments.discount[r.line_id],
+                    net=adjustments.net[r.line_id],
+                    allocations=adjustments.allocations[r.line_id],
                     in_store_purchase=in_store[r.sku_id],
                 )
                 for n, r in enumerate(result.lines, start=1)
@@ -234,10 +273,24 @@ def place_order(
                 order,
                 "created",
                 to_status=S.CREATED,
-                data={"reference": reference, "explanation": result.explanation[:20]},
+                data={
+                    "reference": reference,
+                    "explanation": result.explanation[:20],
+                    **adjustments.event_data(),
+                },
             )
             if result.applied:
                 promotion_services.record_applied_promotions(store.brand, order.number, result)
+            for code, amount in adjustments.coupons.items():
+                promo_coupons.redeem(
+                    store.brand_id,
+                    code,
+                    order.number,
+                    amount=amount,
+                    channel=catalog_channel,
+                    member_id=member_id,
+                    store=store,
+                )
             if fulfilment_mode != FulfilmentMode.POS_CARRY_OUT:
                 hold = reservation_hold()
                 for order_line in order_lines:
@@ -256,6 +309,154 @@ def place_order(
             raise
         return _same_request(existing, store, channel)
     return order
+
+
+def _money_map(raw: Mapping[int, Any] | None, sku_ids: set[int], field: str) -> dict[int, Decimal]:
+    """sku_id → a non-negative whole-fen amount, for SKUs of the order only."""
+    out: dict[int, Decimal] = {}
+    for sku_id, value in (raw or {}).items():
+        try:
+            amount = Decimal(str(value))
+        except (InvalidOperation, ValueError) as exc:
+            raise ValidationFailed(
+                OrderError.INVALID_LINE,
+                _("Amounts must be numbers in yuan."),
+                {"field": field, "sku_id": sku_id},
+            ) from exc
+        if not amount.is_finite() or amount < 0 or quantize(amount) != amount:
+            raise ValidationFailed(
+                OrderError.INVALID_LINE,
+                _("Amounts must be zero or more, in whole fen."),
+                {"field": field, "sku_id": sku_id},
+            )
+        if sku_id not in sku_ids:
+            raise ValidationFailed(
+                OrderError.INVALID_LINE,
+                _("An adjustment names a SKU that is not in the order."),
+                {"field": field, "sku_id": sku_id},
+            )
+        out[int(sku_id)] = quantize(amount)
+    return out
+
+
+@dataclass
+class _Adjusted:
+    """Per-line figures after overrides and manual discounts (keyed by the engine's line id)."""
+
+    discount: dict[str, Decimal]
+    net: dict[str, Decimal]
+    allocations: dict[str, dict[str, str]]
+    overrides: dict[int, dict[str, str]]
+    manual: dict[int, str]
+    coupons: dict[str, Decimal]  # applied coupon code → its discount on this order
+
+    @property
+    def discount_total(self) -> Decimal:
+        return sum(self.discount.values(), ZERO)
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.net.values(), ZERO)
+
+    @property
+    def list_total(self) -> Decimal:
+        return self.total + self.discount_total
+
+    def event_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        if self.overrides:
+            data["price_overrides"] = {str(k): v for k, v in self.overrides.items()}
+        if self.manual:
+            data["manual_discounts"] = {str(k): v for k, v in self.manual.items()}
+        if self.coupons:
+            data["coupons"] = {k: str(v) for k, v in self.coupons.items()}
+        return data
+
+
+def _adjust(
+    result: PricingResult, overrides: dict[int, Decimal], manual: dict[int, Decimal]
+) -> tuple[PricingResult, _Adjusted]:
+    """Apply approved price overrides and manual discounts to the engine's result.
+
+    An overridden line takes the approved unit price with none of the engine's discounts (so
+    the result handed to ``record_applied_promotions`` drops that line's shares); a manual
+    discount comes off what is left of the line, never below zero. Fen-exact throughout: every
+    amount is whole fen, so line nets sum to the order total exactly."""
+    dropped = {r.line_id for r in result.lines if r.sku_id in overrides}
+    lines = []
+    adjusted = _Adjusted({}, {}, {}, {}, {}, {})
+    for r in result.lines:
+        allocations = {a.key: a.amount for a in r.allocations if a.amount}
+        if r.sku_id in overrides:
+            price = overrides[r.sku_id]
+            if price > r.unit_price:
+                raise ValidationFailed(
+                    OrderError.INVALID_LINE,
+                    _("An override may not be above the list price."),
+                    {"field": "price_overrides", "sku_id": r.sku_id, "list": str(r.unit_price)},
+                )
+            adjusted.overrides[r.sku_id] = {"list": str(r.unit_price), "price": str(price)}
+            r = dataclasses.replace(
+                r,
+                unit_price=price,
+                list_amount=price * r.quantity,
+                discount=ZERO,
+                net_amount=price * r.quantity,
+                allocations=[],
+            )
+            allocations = {}
+        net, discount = r.net_amount, r.discount
+        off = min(manual.get(r.sku_id, ZERO), net)
+        if off:
+            net -= off
+            discount += off
+            allocations["manual"] = off
+            adjusted.manual[r.sku_id] = str(off)
+        adjusted.net[r.line_id] = net
+        adjusted.discount[r.line_id] = discount
+        adjusted.allocations[r.line_id] = {k: str(v) for k, v in allocations.items()}
+        lines.append(r)
+    applied = []
+    for a in result.applied:
+        if dropped & set(a.lines):
+            shares = {k: v for k, v in a.lines.items() if k not in dropped}
+            a = dataclasses.replace(
+                a,
+                lines=shares,
+                discount=sum(shares.values(), ZERO),
+                units={k: v for k, v in a.units.items() if k not in dropped},
+            )
+            if not a.discount and not a.gifts:
+                continue
+        applied.append(a)
+        if a.coupon_code and a.discount:
+            adjusted.coupons[a.coupon_code] = adjusted.coupons.get(a.coupon_code, ZERO) + (
+                a.discount
+            )
+    used = [c for c in result.coupons_used if c in adjusted.coupons]
+    result = dataclasses.replace(
+        result,
+        lines=lines,
+        applied=applied,
+        list_total=sum((ln.list_amount for ln in lines), ZERO),
+        discount_total=sum((ln.discount for ln in lines), ZERO),
+        total=sum((ln.net_amount for ln in lines), ZERO),
+        coupons_used=used,
+    )
+    return result, adjusted
+
+
+def _reverse_coupons(order: Order, why: str) -> None:
+    """Give back the coupon uses the order redeemed (idempotent: promotions replays)."""
+    codes: set[str] = set()
+    for data in OrderEvent.objects.filter(order=order, kind="created").values_list(
+        "data", flat=True
+    ):
+        codes |= set((data or {}).get("coupons") or {})
+    for code in sorted(codes):
+        promo_coupons.reverse(
+            order.store.brand_id, code, order.number, reversal_reference=f"{why}:{order.number}"
+        )
 
 
 def _same_request(order: Order, store: Store, channel: str) -> Order:
@@ -365,12 +566,17 @@ def cancel(order: Order, *, reason: str = "") -> Order:
     """Cancel and give back every unit still held for the order."""
     state.transition(order, S.CANCELLED, note=reason)
     _release_lines(order)
+    _reverse_coupons(order, "cancel")
     return order
 
 
+@transaction.atomic
 def refund(order: Order, *, reason: str = "") -> Order:
-    """Status only: the money side belongs to payments, returned goods to customer returns."""
-    return state.transition(order, S.REFUNDED, note=reason)
+    """Status, and the coupons it used given back: the money side belongs to payments,
+    returned goods to customer returns."""
+    state.transition(order, S.REFUNDED, note=reason)
+    _reverse_coupons(order, "refund")
+    return order
 
 
 def payment_timeout() -> dt.timedelta:
