@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 
 from omniretail.core import clock, events
 from omniretail.core.models import Brand
@@ -63,9 +63,11 @@ def rolling_spend(member: Member, today: dt.date | None = None) -> Decimal:
     """Net spend (earned minus returned) in the review window, including members merged in."""
     today = today or clock.today()
     since = clock.business_day_bounds(add_months(today, -conf.get("TIER_REVIEW_MONTHS")))[0]
+    # Member ids first: an OR across a join (member or merged-into) defeats the indexes.
+    ids = [member.pk, *Member.objects.filter(merged_into=member).values_list("pk", flat=True)]
     total = (
         PointsEntry.objects.filter(
-            Q(member=member) | Q(member__merged_into=member),
+            member_id__in=ids,
             kind__in=[PointsKind.EARN, PointsKind.REVERSE],
             created_at__gte=since,
             net_amount__isnull=False,
