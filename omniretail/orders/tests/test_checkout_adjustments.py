@@ -20,7 +20,7 @@ from omniretail.promotions.models import AppliedDiscount, Coupon, CouponRedempti
 pytestmark = pytest.mark.django_db
 
 
-def _coupon(org: dict[str, Any], *, amount: str = "5", min_spend: str = "20") -> Coupon:
+def _coupon(org: dict[str, Any], *, amount: str = "5", min_spend: str = "20", **kw: Any) -> Coupon:
     now = clock.now()
     tpl = coupons.create_template(
         org["brand"],
@@ -30,6 +30,7 @@ def _coupon(org: dict[str, Any], *, amount: str = "5", min_spend: str = "20") ->
         params={"amount": amount, "min_spend": min_spend},
         valid_from=now,
         valid_until=now + dt.timedelta(days=30),
+        **kw,
     )
     return coupons.issue(tpl, 1)[0]
 
@@ -224,3 +225,30 @@ def test_api_order_prices_with_coupon_when_codes_are_posted(org, make_sku, make_
     assert refused.status_code == 422
     assert refused.json()["code"] == "promotions.coupon_used_up"
     assert Order.objects.count() == 1
+
+
+def test_till_checkout_charges_coupon_override_and_manual_discount_when_all_are_given(
+    org, make_sku, make_user
+):
+    from omniretail.payments.services import TenderIn, captured_total
+    from omniretail.pos import services as pos
+
+    cashier = make_user("cashier", store="S1")
+    register = pos.create_register(store_id=org["stores"]["S1"].pk, code="R9", name="九号台")
+    shift = pos.open_shift(register=register, cashier_id=cashier.pk, opening_float="100")
+    sku, other = make_sku(price="30"), make_sku(price="100")
+    coupon = _coupon(org, scope={"sku_ids": [sku.pk]})
+    # 30 − 5 (coupon) − 2 (manual) = 23; 100 overridden to 90 → 113 in all.
+    done = pos.checkout(
+        shift=shift,
+        lines=[
+            pos.CheckoutLine(sku.pk, 1, manual_discount=Decimal("2.00")),
+            pos.CheckoutLine(other.pk, 1, override_price=Decimal("90.00")),
+        ],
+        tenders=[TenderIn("cash", Decimal("113.00"), tendered=Decimal("120.00"))],
+        reference="till-adj-1",
+        coupon_codes=[coupon.code],
+    )
+    assert done.order.total == Decimal("113.00")
+    assert captured_total(done.order.pk) == Decimal("113.00")
+    assert CouponRedemption.objects.get(coupon=coupon).reference == done.order.number
