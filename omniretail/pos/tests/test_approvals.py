@@ -137,22 +137,3 @@ def test_overrides_raise_risk_flag_when_above_threshold(till):
     flag = RiskFlag.objects.get(rule="price_override")
     assert flag.subject == f"cashier:{till['cashier'].pk}" and flag.hits == 2
     assert flag.observed == 4
-
-
-def test_checkout_refuses_manual_prices_when_orders_cannot_charge_them(till):
-    import inspect
-
-    from omniretail.orders import services as orders
-
-    if "price_overrides" in inspect.signature(orders.place_order).parameters:
-        pytest.skip("the orders service charges price overrides")
-    from omniretail.payments.services import TenderIn
-
-    with pytest.raises(Exception) as caught:
-        services.checkout(
-            shift=till["shift"],
-            lines=[services.CheckoutLine(till["sku"].pk, 2, Decimal("80.00"))],
-            tenders=[TenderIn("cash", Decimal("160.00"))],
-            reference="ovr-1",
-        )
-    assert caught.value.code == "pos_adjustments_unsupported"
