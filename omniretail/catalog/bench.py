@@ -134,4 +134,4 @@ def catalog_import(options: BenchOptions) -> dict[str, Any]:
     }
 
 
-from . import scale_bench  # noqa: E402,F401  (registers the large-catalog benchmarks)
+from . import scale_bench, seed_bench  # noqa: E402,F401  (register the large-catalog benchmarks)

@@ -1,5 +1,5 @@
-"""Large-catalog benchmarks (issue #12): ``pos-scan``, ``pos-open``, ``catalog-list``,
-``seed-large`` and ``esl-feed``.
+"""Large-catalog benchmarks (issue #12): ``pos-scan``, ``catalog-list`` and ``esl-feed``
+(``seed-large`` is in ``seed_bench``, ``pos-open`` in ``omniretail.pos.open_bench``).
 
 ``pos-scan`` and ``catalog-list`` drive the real request stack in process (middleware, token
 auth, ninja, selectors) against whatever database is configured — the large seed for the
@@ -10,15 +10,8 @@ data they add is two users and their tokens.
 
 from __future__ import annotations
 
-import os
 import random
-import resource
-import shutil
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 from django.db import connection
@@ -56,7 +49,7 @@ def _largest_store() -> tuple[Store, int]:
     return Store.objects.get(pk=best["location__store_id"]), best["n"]
 
 
-def _bench_user(role: str, store: Store | None) -> Any:
+def bench_user(role: str, store: Store | None) -> Any:
     from omniretail.accounts.models import User
     from omniretail.accounts.permissions import Role
     from omniretail.accounts.services import ScopeTarget, assign_role, create_user
@@ -100,7 +93,7 @@ def _sample_barcodes(store: Store, n: int, rng: random.Random) -> list[str]:
 def pos_scan(options: BenchOptions) -> dict[str, Any]:
     rng = random.Random(12)
     store, assortment = _largest_store()
-    client, headers = _token_client(_bench_user("cashier", store))
+    client, headers = _token_client(bench_user("cashier", store))
     codes = _sample_barcodes(
         store, int(options.extra.get("scans", 200 if options.quick else 2000)), rng
     )
@@ -161,7 +154,7 @@ def _page_walk(
     "Back-office SKU list with two filters and a sort: first and 100th page by keyset cursor.",
 )
 def catalog_list(options: BenchOptions) -> dict[str, Any]:
-    user = _bench_user("hq_admin", None)
+    user = bench_user("hq_admin", None)
     client, headers = _token_client(user)
     brand_id = Store.objects.order_by("pk").first().brand_id  # type: ignore[union-attr]
     biggest = (
@@ -221,60 +214,6 @@ def catalog_list(options: BenchOptions) -> dict[str, Any]:
         "target_p95_ms": 300,
         "within_target": p95 < 300,
     }
-
-
-@benchmark("seed-large", "Wall time and peak memory of `omniretail seed --scale large`.")
-def seed_large(options: BenchOptions) -> dict[str, Any]:
-    """Seeds a fresh SQLite file (or, with --set database_url=…, a PostgreSQL database that is
-    dropped and re-created) in a child process and measures it."""
-    skus = int(options.extra.get("skus", 5000 if options.quick else 300_000))
-    stores = int(options.extra.get("stores", 20 if options.quick else 1000))
-    data_dir = Path(tempfile.mkdtemp(prefix="omniretail-seed-large-"))
-    env = dict(os.environ, OMNIRETAIL_DATA_DIR=str(data_dir))
-    env.pop("OMNIRETAIL_DATABASE_URL", None)
-    url = options.extra.get("database_url") or options.database_url
-    if url:
-        env["OMNIRETAIL_DATABASE_URL"] = _fresh_pg_database(url)
-    exe = [sys.executable, "-m", "omniretail.cli"]
-    try:
-        subprocess.run([*exe, "migrate", "-v0"], env=env, check=True)  # noqa: S603
-        start = time.perf_counter()
-        subprocess.run(  # noqa: S603
-            [*exe, "seed", "--quiet", "--skus", str(skus), "--stores", str(stores)],
-            env=env,
-            check=True,
-        )
-        wall = time.perf_counter() - start
-        peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        check = subprocess.run(  # noqa: S603
-            [*exe, "check-invariants"], env=env, capture_output=True, text=True, check=False
-        )
-        size = sum(p.stat().st_size for p in data_dir.glob("*.sqlite3*"))
-    finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
-    return {
-        "ops": 1,
-        "backend": "postgresql" if url else "sqlite",
-        "skus": skus,
-        "stores": stores,
-        "seconds": round(wall, 1),
-        "peak_rss_mib": round(peak_kib / 1024, 1),
-        "database_mib": round(size / 2**20, 1) if not url else None,
-        "invariants_ok": check.returncode == 0,
-    }
-
-
-def _fresh_pg_database(url: str) -> str:
-    """A throw-away database next to ``url`` (``<name>_seedbench``), dropped first."""
-    import psycopg
-
-    base, _slash, name = url.rpartition("/")
-    name = name.split("?")[0]
-    fresh = f"{name}_seedbench"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{fresh}"')
-        conn.execute(f'CREATE DATABASE "{fresh}"')
-    return f"{base}/{fresh}"
 
 
 def _walk(fn: Any, cursor: str | None) -> tuple[list[float], int, str | None]:
@@ -353,66 +292,4 @@ def esl_feed(options: BenchOptions) -> dict[str, Any]:
         "p50_ms": round(percentile(full_times + feed_times, 50), 2),
         "p95_ms": round(percentile(full_times + feed_times, 95), 2),
         "p99_ms": round(percentile(full_times + feed_times, 99), 2),
-    }
-
-
-@benchmark(
-    "pos-open",
-    "Headless Chromium: login → POS register ready for the first scan (seconds), real server.",
-)
-def pos_open(options: BenchOptions) -> dict[str, Any]:
-    """Starts the production server on a loopback port against the configured database, logs a
-    cashier in through the login page, opens (or continues) a shift on a register of the
-    largest store with registers, and stops when the barcode field is ready."""
-    from playwright.sync_api import sync_playwright
-
-    from omniretail.core.loadtest import running_server
-    from omniretail.pos.models import Register
-    from omniretail.testing.browser import CHROMIUM, LAUNCH_ARGS
-
-    register = Register.objects.filter(active=True).select_related("store").order_by("pk").first()
-    if register is None:
-        raise RuntimeError("no POS register: run `omniretail seed` first")
-    store = register.store
-    user = _bench_user("cashier", store)
-    rounds = 2 if options.quick else 5
-    samples: list[float] = []
-    connection.close()  # the server's workers open their own
-    with running_server(workers=2, threads=4, ready_timeout=240) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-        try:
-            for _round in range(rounds):
-                context = browser.new_context(locale="zh-CN")
-                page = context.new_page()
-                start = time.perf_counter()
-                page.goto(f"{base}/login/?next=/pos/")
-                page.fill("input[name=username]", user.username)
-                page.fill("input[name=password]", BENCH_PASSWORD)
-                page.press("input[name=password]", "Enter")
-                page.wait_for_url("**/pos/**")
-                row = page.locator("tr", has_text=register.name).first
-                button = row.locator("a.pos-big, button.pos-big").first
-                button.click()
-                page.wait_for_selector("#pos-barcode", state="visible")
-                page.wait_for_function(
-                    "() => { const el = document.getElementById('pos-barcode');"
-                    " return el && !el.disabled; }"
-                )
-                samples.append(time.perf_counter() - start)
-                context.close()
-        finally:
-            browser.close()
-    return {
-        "ops": len(samples),
-        "store": store.code,
-        "register": register.code,
-        "active_skus": Sku.objects.filter(status="active").count(),
-        "first_open_s": round(samples[0], 2),
-        "p50_s": round(percentile(samples, 50), 2),
-        "max_s": round(max(samples), 2),
-        "p50_ms": round(percentile(samples, 50) * 1000, 1),
-        "p95_ms": round(percentile(samples, 95) * 1000, 1),
-        "p99_ms": round(percentile(samples, 99) * 1000, 1),
-        "target_s": 5,
-        "within_target": max(samples) < 5,
     }

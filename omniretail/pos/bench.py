@@ -226,3 +226,6 @@ def checkout_bench(options: BenchOptions) -> dict[str, Any]:
         "raw_driver_p50_ms": round(raw_median, 3),
         "orm_to_raw_ratio": round(orm_median / raw_median, 2) if raw_median else None,
     }
+
+
+from . import open_bench  # noqa: E402,F401  (registers pos-open)
