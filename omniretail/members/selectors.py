@@ -42,6 +42,17 @@ def member_in_scope(scope: Scope, member_id: int) -> Member:
     return member
 
 
+def member_of_store_brand(member_id: int | None, store_id: int | None) -> Member | None:
+    """The member if it belongs to the brand of ``store_id`` — a tender charged at a store may
+    only spend the wallet of that brand's member; ``None`` otherwise."""
+    if not member_id or not store_id or not 0 < member_id < MAX_ID:
+        return None
+    brand_id = Store.objects.filter(pk=store_id).values_list("brand_id", flat=True).first()
+    if brand_id is None:
+        return None
+    return Member.objects.filter(pk=member_id, brand_id=brand_id).first()
+
+
 def linked_member(user: Any, scope: Scope) -> Member:
     member = (
         Member.objects.select_related("tier")

@@ -159,17 +159,23 @@ def _reason(reason: str) -> str:
     return reason[:200]
 
 
+def _yuan(raw: Any, message: str) -> Decimal:
+    """A hand-typed yuan amount from 0 to ¥1,000,000, or a 422 with ``message``."""
+    try:
+        value = quantize(Decimal(str(raw)))
+    except (ArithmeticError, ValueError) as exc:
+        raise ValidationFailed(PosError.INVALID_AMOUNT, message) from exc
+    if value < 0 or value > Decimal("1000000"):
+        raise ValidationFailed(PosError.INVALID_AMOUNT, message)
+    return value
+
+
 def override_price(
     *, shift: Shift, line_id: int, unit_price: Any, supervisor: str, pin: str, reason: str
 ) -> PosOverride:
     """Set a line's unit price by hand (damaged pack, shelf-label price); needs a PIN."""
     reason = _reason(reason)
-    try:
-        price = quantize(Decimal(str(unit_price)))
-    except (ArithmeticError, ValueError) as exc:
-        raise ValidationFailed(PosError.INVALID_AMOUNT, _("Enter a price.")) from exc
-    if price < 0 or price > Decimal("1000000"):
-        raise ValidationFailed(PosError.INVALID_AMOUNT, _("Enter a price."))
+    price = _yuan(unit_price, _("Enter a price."))
     approver = verify(store_id=shift.register.store_id, supervisor=supervisor, pin=pin)
     with transaction.atomic():
         line = _line(shift, line_id)
@@ -194,12 +200,7 @@ def manual_discount(
 ) -> PosOverride:
     """Take ``amount`` yuan off a line by hand; needs a PIN."""
     reason = _reason(reason)
-    try:
-        value = quantize(Decimal(str(amount)))
-    except (ArithmeticError, ValueError) as exc:
-        raise ValidationFailed(PosError.INVALID_AMOUNT, _("Enter an amount.")) from exc
-    if value < 0 or value > Decimal("1000000"):
-        raise ValidationFailed(PosError.INVALID_AMOUNT, _("Enter an amount."))
+    value = _yuan(amount, _("Enter an amount."))
     approver = verify(store_id=shift.register.store_id, supervisor=supervisor, pin=pin)
     with transaction.atomic():
         line = _line(shift, line_id)

@@ -16,9 +16,16 @@ and name it in ``settings.PAYMENTS_PROVIDERS`` for the tender kind. Nothing else
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
+
+
+def ledger_key(prefix: str, reference: str) -> str:
+    """The idempotency key a wallet provider writes on the member's ledger for ``reference``
+    (hashed so a long payment reference fits the ledger's reference column)."""
+    return prefix + hashlib.sha256(reference.encode()).hexdigest()[:40]
 
 
 class Outcome:

@@ -6,7 +6,6 @@ i.e. one point per fen). Idempotent on the payment reference; a refund gives the
 
 from __future__ import annotations
 
-import hashlib
 from decimal import Decimal
 
 from django.conf import settings
@@ -14,7 +13,7 @@ from django.conf import settings
 from omniretail.core.errors import DomainError
 from omniretail.core.money import to_fen
 
-from .base import ChargeRequest, Outcome, ProviderResult
+from .base import ChargeRequest, Outcome, ProviderResult, ledger_key
 
 
 def points_per_yuan() -> int:
@@ -27,35 +26,21 @@ def points_for_amount(amount: Decimal) -> int:
     return scaled // 100 if scaled % 100 == 0 else -1
 
 
-def _key(prefix: str, reference: str) -> str:
-    return prefix + hashlib.sha256(reference.encode()).hexdigest()[:40]
-
-
 class PointsProvider:
     name = "points"
 
     def charge(self, request: ChargeRequest) -> ProviderResult:
-        from omniretail.core.models import Store
         from omniretail.members import services as members
-        from omniretail.members.models import Member
+        from omniretail.members.selectors import member_of_store_brand
 
-        brand_id = (
-            Store.objects.filter(pk=request.store_id).values_list("brand_id", flat=True).first()
-            if request.store_id
-            else None
-        )
-        member = (
-            Member.objects.filter(pk=request.member_id, brand_id=brand_id).first()
-            if request.member_id and brand_id
-            else None
-        )
+        member = member_of_store_brand(request.member_id, request.store_id)
         if member is None:
             return ProviderResult(Outcome.DECLINED, message="no member for points")
         needed = points_for_amount(request.amount)
         if needed <= 0:
             return ProviderResult(Outcome.DECLINED, message="amount not payable in whole points")
         try:
-            entry = members.redeem_points(member, needed, _key("pay:", request.reference))
+            entry = members.redeem_points(member, needed, ledger_key("pay:", request.reference))
         except DomainError as exc:
             return ProviderResult(Outcome.DECLINED, message=exc.message)
         return ProviderResult(Outcome.CAPTURED, f"PT{entry.pk}", raw={"points": needed})
@@ -82,7 +67,7 @@ class PointsProvider:
                 redemption.member,
                 back,
                 f"refund of points tender {redemption.reference}",
-                reference=_key("ref:", reference),
+                reference=ledger_key("ref:", reference),
             )
         except DomainError as exc:
             return ProviderResult(Outcome.DECLINED, message=exc.message)

@@ -2,39 +2,28 @@
 
 from __future__ import annotations
 
-import hashlib
 from decimal import Decimal
 
 from omniretail.core.errors import DomainError
 
-from .base import ChargeRequest, Outcome, ProviderResult
+from .base import ChargeRequest, Outcome, ProviderResult, ledger_key
 
 
 class StoredValueProvider:
     name = "stored_value"
 
     def charge(self, request: ChargeRequest) -> ProviderResult:
-        from omniretail.core.models import Store
         from omniretail.members import stored_value
-        from omniretail.members.models import Member
+        from omniretail.members.selectors import member_of_store_brand
 
-        brand_id = (
-            Store.objects.filter(pk=request.store_id).values_list("brand_id", flat=True).first()
-            if request.store_id
-            else None
-        )
-        member = (
-            Member.objects.filter(pk=request.member_id, brand_id=brand_id).first()
-            if request.member_id and brand_id
-            else None
-        )
+        member = member_of_store_brand(request.member_id, request.store_id)
         if member is None:
             return ProviderResult(Outcome.DECLINED, message="no member for stored value")
         try:
             entry = stored_value.spend(
                 stored_value.wallet_for(member),
                 request.amount,
-                "pay:" + hashlib.sha256(request.reference.encode()).hexdigest()[:40],
+                ledger_key("pay:", request.reference),
             )
         except DomainError as exc:
             return ProviderResult(Outcome.DECLINED, message=exc.message)
@@ -53,7 +42,7 @@ class StoredValueProvider:
             entry = stored_value.refund(
                 spend.account,
                 amount,
-                "ref:" + hashlib.sha256(reference.encode()).hexdigest()[:40],
+                ledger_key("ref:", reference),
                 original_reference=spend.reference,
             )
         except DomainError as exc:
