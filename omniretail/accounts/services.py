@@ -268,6 +268,26 @@ def revoke_token(token_id: int, *, by: User, manage_scope: Scope | None) -> ApiT
     return token
 
 
+@transaction.atomic
+def close_user(user: User, *, reason: str) -> User:
+    """Close a login for good (a shopper erasing their data, a leaver): it can no longer log
+    in, every token it holds is revoked at once, and its name and e-mail are removed. The row
+    stays so ledgers and the audit trail that point to it keep their meaning."""
+    now = clock.now()
+    revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
+    User.objects.filter(pk=user.pk).update(
+        is_active=False,
+        username=f"deleted-{user.pk}",
+        display_name="",
+        email="",
+        first_name="",
+        last_name="",
+    )
+    user.refresh_from_db()
+    audit.record("accounts.user_closed", user, changes={"tokens_revoked": revoked}, reason=reason)
+    return user
+
+
 def ensure_can_see_user(scope: Scope, user: User) -> None:
     from .selectors import users_in_scope
 

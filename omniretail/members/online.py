@@ -156,21 +156,14 @@ def consent_state(member: Member) -> list[dict[str, Any]]:
 def delete_my_data(member: Member, user: Any) -> Member:
     """The shopper erases their personal data: the member is anonymised (ledgers stay) and
     the login that identified them is closed and stripped of its name and e-mail."""
-    from omniretail.accounts.models import User
+    from omniretail.accounts.services import close_user
 
     if member.user_id != getattr(user, "pk", None):
         raise InvalidState(MemberError.NO_LINKED_MEMBER, _("This is not your membership."))
     with transaction.atomic():
         done = anonymise_member(member, reason="self-service")
         # The login is personal data of the same person: closed, never reusable.
-        User.objects.filter(pk=user.pk).update(
-            is_active=False,
-            username=f"deleted-{user.pk}",
-            display_name="",
-            email="",
-            first_name="",
-            last_name="",
-        )
+        close_user(user, reason="members: self-service erasure")
         audit.record(
             "members.login_closed",
             done,
