@@ -53,6 +53,16 @@ def get_sku(sku_id: int) -> Sku:
     return sku
 
 
+def get_skus(sku_ids: Iterable[int]) -> dict[int, Sku]:
+    """Several SKUs in one query; 404 naming the first unknown one."""
+    wanted = list(dict.fromkeys(sku_ids))
+    found = {sku.pk: sku for sku in Sku.objects.filter(pk__in=wanted)}
+    for sku_id in wanted:
+        if sku_id not in found:
+            raise NotFound(_("SKU"), {"sku_id": sku_id}, code=InventoryError.UNKNOWN_SKU)
+    return found
+
+
 def get_location(location_id: int, allowed: Iterable[int] | None = None) -> Location:
     """The location, or 404 when it does not exist or is outside the caller's scope."""
     if allowed is not None and location_id not in set(allowed):
@@ -119,8 +129,12 @@ def lock_levels(keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], StockL
     operations touching the same pair of rows)."""
     keys = sorted(set(keys))
     now = clock.now()
+    q = Q()
     for sku_id, location_id in keys:
-        if not StockLevel.objects.filter(sku_id=sku_id, location_id=location_id).exists():
+        q |= Q(sku_id=sku_id, location_id=location_id)
+    existing = set(StockLevel.objects.filter(q).values_list("sku_id", "location_id"))
+    for sku_id, location_id in keys:
+        if (sku_id, location_id) not in existing:
             try:
                 with transaction.atomic():
                     StockLevel.objects.create(
@@ -128,9 +142,6 @@ def lock_levels(keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], StockL
                     )
             except IntegrityError:
                 pass  # created concurrently
-    q = Q()
-    for sku_id, location_id in keys:
-        q |= Q(sku_id=sku_id, location_id=location_id)
     levels = list(StockLevel.objects.select_for_update().filter(q).order_by("pk"))
     return {(lv.sku_id, lv.location_id): lv for lv in levels}
 
@@ -143,6 +154,58 @@ def claim_operation(key: str, kind: str) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def claim_operations(keys: Iterable[str], kind: str) -> set[str]:
+    """``claim_operation`` for several references at once (a till basket): the keys claimed
+    now; the others were applied before. One look-up and one insert in the common case; a
+    concurrent claim of the same key falls back to claiming one by one."""
+    fresh = list(dict.fromkeys(key[:150] for key in keys))
+    seen = set(AppliedOperation.objects.filter(key__in=fresh).values_list("key", flat=True))
+    fresh = [key for key in fresh if key not in seen]
+    if not fresh:
+        return set()
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            AppliedOperation.objects.bulk_create(
+                [AppliedOperation(key=key, kind=kind, created_at=now) for key in fresh]
+            )
+    except IntegrityError:
+        return {key for key in fresh if claim_operation(key, kind)}
+    return set(fresh)
+
+
+def sellable_batches_by_sku(
+    sku_ids: Iterable[int], location_id: int, today: dt.date
+) -> dict[int, list[StockBatch]]:
+    """``sellable_batches`` for several SKUs at one location in one query."""
+    by_sku: dict[int, list[StockBatch]] = {}
+    rows = (
+        StockBatch.objects.filter(sku_id__in=set(sku_ids), location_id=location_id, on_hand__gt=0)
+        .filter(Q(batch__expiry_date__isnull=True) | Q(batch__expiry_date__gte=today))
+        .select_related("batch")
+        .order_by("sku_id", F("batch__expiry_date").asc(nulls_last=True), "batch_id")
+    )
+    for row in rows:
+        by_sku.setdefault(row.sku_id, []).append(row)
+    return by_sku
+
+
+def expired_on_hand_by_sku(
+    sku_ids: Iterable[int], location_id: int, today: dt.date
+) -> dict[int, int]:
+    rows = (
+        StockBatch.objects.filter(
+            sku_id__in=set(sku_ids),
+            location_id=location_id,
+            on_hand__gt=0,
+            batch__expiry_date__lt=today,
+        )
+        .values("sku_id")
+        .annotate(s=Sum("on_hand"))
+    )
+    return {row["sku_id"]: int(row["s"] or 0) for row in rows}
 
 
 def sellable_batches(sku_id: int, location_id: int, today: dt.date) -> list[StockBatch]:
@@ -180,6 +243,7 @@ def post(
     reference: str = "",
     unit_cost_fen: int | None = None,
     value_fen: int | None = None,
+    stock_batch: StockBatch | None = None,
 ) -> Posted:
     """Write one movement of ``quantity`` (signed) and update both projections.
 
@@ -202,13 +266,16 @@ def post(
         else:
             value_fen = -((level.value_fen * -quantity) // level.on_hand)
     unit = abs(value_fen) // abs(quantity)
-    sb, _created = StockBatch.objects.get_or_create(
-        sku_id=level.sku_id,
-        location_id=level.location_id,
-        batch=batch,
-        defaults={"allow_negative": level.allow_negative},
-    )
+    sb = stock_batch
+    if sb is None:
+        sb, _created = StockBatch.objects.get_or_create(
+            sku_id=level.sku_id,
+            location_id=level.location_id,
+            batch=batch,
+            defaults={"allow_negative": level.allow_negative},
+        )
     StockBatch.objects.filter(pk=sb.pk).update(on_hand=F("on_hand") + quantity)
+    sb.on_hand += quantity  # a caller walking batches in memory sees what is left
     level.on_hand += quantity
     level.value_fen += value_fen
     level.updated_at = clock.now()
@@ -238,10 +305,13 @@ def issue_fefo(
     reason: str = "",
     reference: str = "",
     include_expired: bool = False,
+    batches: list[StockBatch] | None = None,
 ) -> list[Posted]:
     """Take ``quantity`` out of the level's batches, first-expiring first. The caller has
-    checked availability; a shortfall is refused unless the location allows negative stock."""
-    if include_expired:
+    checked availability; a shortfall is refused unless the location allows negative stock.
+    ``batches`` (the level's sellable batches, FEFO order, loaded by the caller for a whole
+    basket) saves the look-up; their ``on_hand`` is kept current in memory."""
+    if batches is None and include_expired:
         batches = list(
             StockBatch.objects.filter(
                 sku_id=level.sku_id, location_id=level.location_id, on_hand__gt=0
@@ -249,7 +319,7 @@ def issue_fefo(
             .select_related("batch")
             .order_by(F("batch__expiry_date").asc(nulls_last=True), "batch_id")
         )
-    else:
+    elif batches is None:
         batches = sellable_batches(level.sku_id, level.location_id, today)
     posted: list[Posted] = []
     left = quantity
@@ -257,7 +327,11 @@ def issue_fefo(
         if left == 0:
             break
         take = min(left, sb.on_hand)
-        posted.append(post(level, sb.batch, -take, kind, reason=reason, reference=reference))
+        if take <= 0:
+            continue
+        posted.append(
+            post(level, sb.batch, -take, kind, reason=reason, reference=reference, stock_batch=sb)
+        )
         left -= take
     if left:
         if not level.allow_negative:

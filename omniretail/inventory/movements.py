@@ -91,6 +91,14 @@ def receive(
     return MovementResult(reference, [posted])
 
 
+@dataclass(frozen=True)
+class SaleLine:
+    sku_id: int
+    quantity: int
+    reference: str
+    reservation_reference: str | None = None
+
+
 def sell(
     *,
     sku_id: int,
@@ -104,40 +112,82 @@ def sell(
     Idempotent on ``reference``: the second call returns the first sale's movements.
     The sale's negative ``value_fen`` is its cost of goods sold.
     """
-    quantity = ledger.check_quantity(quantity)
-    ledger.get_sku(sku_id)
+    line = SaleLine(sku_id, quantity, reference, reservation_reference)
+    return sell_many(location_id=location_id, lines=[line])[0]
+
+
+def sell_many(*, location_id: int, lines: list[SaleLine]) -> list[MovementResult]:
+    """``sell`` for a whole basket at one location, all or nothing in one transaction.
+
+    Each line keeps ``sell``'s rules and its own idempotent reference; the look-ups (SKUs,
+    claims, levels, batches, expired stock) are made once for the basket rather than once per
+    line, which is most of a till checkout's database time.
+    """
+    for line in lines:
+        ledger.check_quantity(line.quantity)
+    ledger.get_skus(line.sku_id for line in lines)
     ledger.get_location(location_id)
     today = clock.today()
+    results: list[MovementResult] = []
+    current: SaleLine | None = None
     try:
         with transaction.atomic():
-            if not ledger.claim_operation(f"sale:{reference}", MovementKind.SALE):
-                return _replay(reference, MovementKind.SALE)
-            level = ledger.lock_levels([(sku_id, location_id)])[(sku_id, location_id)]
-            if reservation_reference:
-                _consume_reservation(reservation_reference, level, quantity)
-            else:
-                sellable = level.on_hand - ledger.expired_on_hand(sku_id, location_id, today)
-                if not level.allow_negative and sellable - level.reserved < quantity:
-                    if level.on_hand - level.reserved >= quantity:
-                        raise Conflict(
-                            InventoryError.EXPIRED_STOCK,
-                            _("Only expired stock is left for part of this quantity."),
-                            {"requested": quantity},
-                        )
-                    raise Conflict(
-                        InventoryError.INSUFFICIENT_STOCK,
-                        _("Not enough stock is available."),
-                        {"requested": quantity, "available": max(sellable - level.reserved, 0)},
-                    )
-            posted = ledger.issue_fefo(
-                level, quantity, MovementKind.SALE, today=today, reference=reference
+            claimed = ledger.claim_operations(
+                (f"sale:{line.reference}" for line in lines), MovementKind.SALE
             )
-            alerts.evaluate_level(level)
+            todo = {line.sku_id for line in lines}
+            levels = ledger.lock_levels((sku_id, location_id) for sku_id in todo)
+            batches = ledger.sellable_batches_by_sku(todo, location_id, today)
+            expired = ledger.expired_on_hand_by_sku(todo, location_id, today)
+            for line in lines:
+                current = line
+                key = f"sale:{line.reference}"[:150]
+                if key not in claimed:
+                    results.append(_replay(line.reference, MovementKind.SALE))
+                    continue
+                claimed.discard(key)  # the same reference twice in a basket: sold once
+                level = levels[(line.sku_id, location_id)]
+                sku_batches = batches.setdefault(line.sku_id, [])
+                if line.reservation_reference:
+                    _consume_reservation(line.reservation_reference, level, line.quantity)
+                else:
+                    _check_free(level, line.quantity, expired.get(line.sku_id, 0))
+                posted = ledger.issue_fefo(
+                    level,
+                    line.quantity,
+                    MovementKind.SALE,
+                    today=today,
+                    reference=line.reference,
+                    batches=sku_batches,
+                )
+                results.append(MovementResult(line.reference, posted))
+            current = None
+            for level in levels.values():
+                alerts.evaluate_level(level)
     except Conflict as exc:
-        if exc.code == InventoryError.INSUFFICIENT_STOCK:
-            alerts.record_oversell_attempt(sku_id, location_id, quantity)
+        if exc.code == InventoryError.INSUFFICIENT_STOCK and current is not None:
+            alerts.record_oversell_attempt(current.sku_id, location_id, current.quantity)
         raise
-    return MovementResult(reference, posted)
+    return results
+
+
+def _check_free(level: StockLevel, quantity: int, expired: int) -> None:
+    """Refuse a sale the free, unexpired stock cannot cover (unless negative stock is allowed).
+    ``level.on_hand`` is current in memory, so a SKU on two lines of a basket counts once."""
+    sellable = level.on_hand - expired
+    if level.allow_negative or sellable - level.reserved >= quantity:
+        return
+    if level.on_hand - level.reserved >= quantity:
+        raise Conflict(
+            InventoryError.EXPIRED_STOCK,
+            _("Only expired stock is left for part of this quantity."),
+            {"requested": quantity},
+        )
+    raise Conflict(
+        InventoryError.INSUFFICIENT_STOCK,
+        _("Not enough stock is available."),
+        {"requested": quantity, "available": max(sellable - level.reserved, 0)},
+    )
 
 
 def _consume_reservation(reference: str, level: StockLevel, quantity: int) -> None:

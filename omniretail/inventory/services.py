@@ -10,7 +10,17 @@ from .alerts import scan_near_expiry
 from .counts import approve as approve_count
 from .counts import ingest_rfid, open_count, record_scans
 from .counts import submit as submit_count
-from .movements import adjust, customer_return, receive, relocate, sell, set_policy, write_off
+from .movements import (
+    SaleLine,
+    adjust,
+    customer_return,
+    receive,
+    relocate,
+    sell,
+    sell_many,
+    set_policy,
+    write_off,
+)
 from .reservations import release, release_expired_reservations, reserve
 from .transfers import approve as approve_transfer
 from .transfers import receive as receive_transfer
@@ -18,6 +28,7 @@ from .transfers import request_transfer, resolve_discrepancy
 from .transfers import ship as ship_transfer
 
 __all__ = [
+    "SaleLine",
     "adjust",
     "approve_count",
     "approve_transfer",
@@ -35,6 +46,7 @@ __all__ = [
     "resolve_discrepancy",
     "scan_near_expiry",
     "sell",
+    "sell_many",
     "set_policy",
     "ship_transfer",
     "submit_count",

@@ -18,10 +18,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from omniretail.catalog.models import Sku
-from omniretail.catalog.restrictions import check_sellable
+from omniretail.catalog.restrictions import check_sellable, check_sellable_many
 from omniretail.core import clock, ids
 from omniretail.core.errors import Conflict, InvalidState, NotFound, ValidationFailed
 from omniretail.core.models import Location, LocationKind, Store
@@ -128,8 +129,9 @@ def _sellability(store: Store, channel: str, mode: str, sku_ids: list[int]) -> d
             {"sku_ids": missing[:100]},
         )
     in_store: dict[int, bool] = {}
+    verdicts = check_sellable_many(list(skus.values()), CATALOG_CHANNEL[channel])
     for sku_id, sku in skus.items():
-        verdict = check_sellable(sku, CATALOG_CHANNEL[channel])
+        verdict = verdicts[sku_id]
         if verdict.sellable:
             in_store[sku_id] = False
             continue
@@ -470,20 +472,30 @@ def _same_request(order: Order, store: Store, channel: str) -> Order:
 
 
 def _sell_lines(order: Order) -> None:
-    """Turn each line into a sale (from its reservation when it holds one). Idempotent:
-    inventory replays a sale whose reference it has seen."""
-    for line in order.lines.select_related("order").order_by("line_no"):
-        held = Reservation.objects.filter(
-            reference=line.reservation_reference, status=ReservationStatus.ACTIVE
-        ).exists()
-        inventory.sell(
-            sku_id=line.sku_id,
-            location_id=order.location_id,
-            quantity=line.quantity,
-            reference=line.sale_reference,
-            reservation_reference=line.reservation_reference if held else None,
-        )
-        OrderLine.objects.filter(pk=line.pk).update(fulfilled_quantity=line.quantity)
+    """Turn every line into a sale (from its reservation when it holds one), the basket in one
+    inventory call. Idempotent: inventory replays a sale whose reference it has seen."""
+    lines = list(order.lines.order_by("line_no"))
+    held = set(
+        Reservation.objects.filter(
+            reference__in=[line.reservation_reference for line in lines],
+            status=ReservationStatus.ACTIVE,
+        ).values_list("reference", flat=True)
+    )
+    inventory.sell_many(
+        location_id=order.location_id,
+        lines=[
+            inventory.SaleLine(
+                sku_id=line.sku_id,
+                quantity=line.quantity,
+                reference=line.sale_reference,
+                reservation_reference=(
+                    line.reservation_reference if line.reservation_reference in held else None
+                ),
+            )
+            for line in lines
+        ],
+    )
+    order.lines.exclude(fulfilled_quantity=F("quantity")).update(fulfilled_quantity=F("quantity"))
 
 
 def _release_lines(order: Order) -> None:
