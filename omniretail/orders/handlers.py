@@ -59,3 +59,11 @@ def notify_shipped(event: OutboxEvent) -> None:
         carrier=event.payload.get("carrier") or "-",
         tracking=event.payload.get("tracking_number") or "-",
     )
+
+
+@events.handler("orders.partially_fulfilled", name="orders.refund_short_picked")
+def refund_short_picked(event: OutboxEvent) -> None:
+    """The customer gets back what they paid for units picked short."""
+    from .short_refunds import refund_short_picked as refund
+
+    refund(int(event.payload.get("order_id") or 0))

@@ -10,15 +10,13 @@ Everything is idempotent on the return ``reference``: a retry finishes the refun
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
-from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from omniretail.core import audit, clock, events
-from omniretail.core.errors import Conflict, DomainError, InvalidState, NotFound, ValidationFailed
+from omniretail.core.errors import Conflict, InvalidState, NotFound, ValidationFailed
 from omniretail.core.models import Store
 from omniretail.core.money import from_fen, to_fen
 from omniretail.inventory import services as inventory
@@ -27,9 +25,8 @@ from . import state
 from .errors import OrderError
 from .models import Order, OrderLine, OrderReturn, OrderReturnLine
 from .models import OrderStatus as S
+from .refunding import reverse_points
 from .services import _default_location
-
-logger = logging.getLogger(__name__)
 
 RETURNABLE = frozenset({S.PAID, S.COMPLETED})
 NOT_RETURNABLE = "order_not_returnable"
@@ -144,7 +141,7 @@ def return_lines(
                     reason=reason[:100],
                 )
             row.amount = from_fen(total_fen)
-            row.points_reversed = _reverse_points(order, store, reference, row.amount)
+            row.points_reversed = reverse_points(order, store, f"return:{reference}", row.amount)
             row.save(update_fields=["amount", "points_reversed"])
             state.record_event(
                 order,
@@ -198,66 +195,13 @@ def _replay(prior: OrderReturn, order_id: int) -> OrderReturn:
     return prior
 
 
-def _reverse_points(order: Order, store: Store, reference: str, amount: Decimal) -> int:
-    """Points the returned part earned, taken back (0 without a member or an earn entry)."""
-    if not order.member_id or amount <= 0:
-        return 0
-    from omniretail.members import services as members
-    from omniretail.members.models import Member, MemberStatus
-
-    member = Member.objects.filter(pk=order.member_id, brand_id=store.brand_id).first()
-    if member is None or member.status != MemberStatus.ACTIVE:
-        return 0
-    try:
-        entry = members.reverse_points_for_return(
-            member, order.number, f"return:{reference}", amount, store
-        )
-    except NotFound:  # the sale earned nothing (yet): nothing to take back
-        return 0
-    return -entry.points
-
-
 def _refund(row: OrderReturn) -> None:
-    """Refund what is still owed for the return against the order's captured payments,
-    largest refundable first; idempotent (each refund's reference is return + payment)."""
-    from omniretail.payments import services as payments
-    from omniretail.payments.models import Payment, PaymentStatus, Refund, RefundStatus
+    """Refund what is still owed for the return; idempotent (see ``refunding``)."""
+    from .refunding import refund_against_payments
 
-    owed = row.amount
-    done = sum(
-        (
-            r.amount
-            for r in Refund.objects.filter(
-                reference__startswith=f"{row.reference}:p", status=RefundStatus.SUCCEEDED
-            )
-        ),
-        Decimal("0.00"),
+    done = refund_against_payments(
+        row.order_id, row.amount, prefix=f"{row.reference}:", reason=row.reason or "return"
     )
-    left = owed - done
-    payable = sorted(
-        Payment.objects.filter(
-            order_id=row.order_id,
-            status__in=[PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED],
-        ),
-        key=lambda p: (-(p.amount - p.refunded_amount), p.pk),
+    OrderReturn.objects.filter(pk=row.pk).update(
+        refunded=done, refund_due=max(row.amount - done, 0)
     )
-    for payment in payable:
-        if left <= 0:
-            break
-        ref = f"{row.reference}:p{payment.pk}"
-        if len(ref) > 100 or Refund.objects.filter(reference=ref).exists():
-            continue
-        take = min(left, payment.amount - payment.refunded_amount)
-        if take <= 0:
-            continue
-        try:
-            refund = payments.refund(
-                payment_id=payment.pk, amount=take, reason=row.reason or "return", reference=ref
-            )
-        except DomainError:
-            logger.warning("return %s: payment %s could not refund", row.reference, payment.pk)
-            continue
-        if refund.status == RefundStatus.SUCCEEDED:
-            done += take
-            left -= take
-    OrderReturn.objects.filter(pk=row.pk).update(refunded=done, refund_due=max(owed - done, 0))

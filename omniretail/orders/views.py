@@ -134,15 +134,28 @@ def _available_actions(request: HttpRequest, order: Order) -> list[tuple[str, st
     return out
 
 
+def _event_label(kind: str) -> str:
+    """The timeline's words for an event: a status by its label, other events by name."""
+    if kind in OrderStatus.values:
+        return str(OrderStatus(kind).label)
+    labels = {
+        "routed": _("Routed"),
+        "returned": _("Returned"),
+        "short_refunded": _("Refunded for units picked short"),
+        "id_checked": _("ID checked"),
+        "courier_assigned": _("Courier assigned"),
+        "sla_overdue": _("Overdue"),
+        "payments_refunded": _("Payments refunded"),
+    }
+    return str(labels.get(kind, kind.replace("_", " ")))
+
+
 def _detail_context(request: HttpRequest, order: Order, error: str = "") -> dict[str, Any]:
     order.refresh_from_db()
     return {
         "order": order,
         "lines": order.lines.select_related("sku").order_by("line_no"),
-        "events": [
-            (e, OrderStatus(e.kind).label if e.kind in OrderStatus.values else e.kind)
-            for e in order.events.order_by("at", "pk")
-        ],
+        "events": [(e, _event_label(e.kind)) for e in order.events.order_by("at", "pk")],
         "actions": _available_actions(request, order),
         "shipments": order.shipments.prefetch_related("events").order_by("created_at"),
         "return_stores": Store.objects.filter(
