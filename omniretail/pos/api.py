@@ -104,7 +104,10 @@ def shift_out(shift: Shift) -> dict[str, Any]:
 @router.get("/scan", auth=OPERATE, response={200: ScanOut, **READ_ERRORS})
 def scan(request: HttpRequest, store_id: int, barcode: str) -> Any:
     """Barcode → a priced line for this store's till (pack barcodes scan as their pack)."""
-    return selectors.line_out(selectors.scan(_store(request, store_id), barcode))
+    store = selectors.till_store(store_id) if store_id in _stores(request) else None
+    if store is None:
+        raise NotFound(_("store"), code=PosError.UNKNOWN_STORE)
+    return selectors.line_out(selectors.scan(store, barcode))
 
 
 @router.get("/registers", auth=OPERATE, response={200: list[RegisterOut], **READ_ERRORS})

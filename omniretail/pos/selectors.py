@@ -1,27 +1,38 @@
 """Till reads: the scan (barcode → priced line) and the priced cart on the screen.
 
-The scan is the hottest read of the till and is benchmarked: a barcode join to its SKU, one
-price read, one restriction read, one stock read and the brand's active promotions; the cart
+The scan is the hottest read of the till and is benchmarked: one barcode join to its SKU with
+its free stock and price in force, one restriction read and the brand's active promotions; the cart
 line is built here from rows already read instead of through ``build_cart`` (which would read
 the SKU and its price again)."""
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, OuterRef, Subquery, Sum
+from django.db import connection
+from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 
-from omniretail.catalog import pricing
-from omniretail.catalog.models import Barcode, PriceKind, SkuTag
+from omniretail.accounts.scope import scope_version
+from omniretail.catalog.models import (
+    Barcode,
+    Category,
+    Channel,
+    PriceEntry,
+    PriceKind,
+    Product,
+    Sku,
+    SkuTag,
+)
 from omniretail.catalog.restrictions import check_sellable, check_sellable_many
 from omniretail.core import clock
 from omniretail.core.errors import NotFound
-from omniretail.core.models import Store
-from omniretail.core.money import quantize
+from omniretail.core.models import Location, Store
+from omniretail.core.money import from_fen, quantize
 from omniretail.inventory.models import StockLevel
 from omniretail.promotions import engine
 from omniretail.promotions import selectors as promo
@@ -96,34 +107,113 @@ def clear_scan_cache() -> None:
     _promotions_cache.clear()
 
 
+_till_stores: dict[int, tuple[Any, Store]] = {}
+
+
+def till_store(store_id: int) -> Store | None:
+    """A store by id for the till's hot reads, cached under the access version (any store,
+    location or region saved or deleted moves it, as for cached scopes)."""
+    version = scope_version()
+    hit = _till_stores.get(store_id)
+    if hit is not None and hit[0] == version:
+        return hit[1]
+    store = Store.objects.filter(pk=store_id).first() if 0 < store_id < 2**62 else None
+    if store is not None:
+        if len(_till_stores) > 5_000:
+            _till_stores.clear()
+        _till_stores[store_id] = (version, store)
+    return store
+
+
+# The scan's one lookup, written out once instead of built by the ORM per scan (building the
+# queryset with its two correlated subqueries cost several times what the database spends on
+# it). The barcode's unique index finds the row; the SKU, product and category by primary key;
+# the store's free stock through ``stock_level_loc_sku_idx`` for each of the store's
+# locations; the POS list price in force through ``price_sku_kind_start_idx``, ranked as
+# ``catalog.pricing.resolve_prices`` ranks it: the most specific row (store + channel > store
+# > channel > base), then the latest start, then the latest row.
+_SCAN_SQL = """
+SELECT b.code, b.pack_quantity, s.id, s.code, s.name, s.status, p.id, p.product_brand_id,
+       c.id, c.path,
+       (SELECT SUM(sl.on_hand - sl.reserved)
+          FROM {stock} sl INNER JOIN {location} l ON sl.location_id = l.id
+         WHERE l.store_id = %s AND sl.sku_id = b.sku_id) AS free,
+       (SELECT pe.amount
+          FROM {price} pe
+         WHERE pe.sku_id = b.sku_id AND pe.kind = %s AND pe.starts_at <= %s
+           AND (pe.ends_at IS NULL OR pe.ends_at > %s)
+           AND (pe.store_id IS NULL OR pe.store_id = %s)
+           AND (pe.channel = '' OR pe.channel = %s)
+         ORDER BY (CASE WHEN pe.store_id IS NULL THEN 0 ELSE 2 END
+                   + CASE WHEN pe.channel = '' THEN 0 ELSE 1 END) DESC,
+                  pe.starts_at DESC, pe.id DESC
+         LIMIT 1) AS price
+  FROM {barcode} b
+ INNER JOIN {sku} s ON s.id = b.sku_id
+ INNER JOIN {product} p ON p.id = s.product_id
+ INNER JOIN {category} c ON c.id = p.category_id
+ WHERE b.code = %s AND p.brand_id = %s
+"""
+
+
+@functools.cache
+def _scan_sql() -> str:
+    return _SCAN_SQL.format(
+        stock=StockLevel._meta.db_table,
+        location=Location._meta.db_table,
+        price=PriceEntry._meta.db_table,
+        barcode=Barcode._meta.db_table,
+        sku=Sku._meta.db_table,
+        product=Product._meta.db_table,
+        category=Category._meta.db_table,
+    )
+
+
+def _scan_row(store: Store, barcode: str, now: Any) -> tuple[Any, ...] | None:
+    params = [
+        store.pk,
+        str(PriceKind.LIST),
+        connection.ops.adapt_datetimefield_value(now),
+        connection.ops.adapt_datetimefield_value(now),
+        store.pk,
+        str(Channel.POS),
+        barcode[:14],
+        store.brand_id,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_scan_sql(), params)
+        return cursor.fetchone()  # type: ignore[no-any-return]
+
+
 def scan(store: Store, barcode: str) -> PricedLine:
     """A barcode at a store's till → one priced line; a pack barcode (a case of 6) scans as
     its pack quantity of units.
 
-    At most four queries: the barcode with its SKU, category and the store's free stock
-    (one join plus a subquery), the price, the sale restrictions, and the brand's active
-    promotions when not cached; the SKU's tags only when a promotion is scoped by tag."""
-    free = (
-        StockLevel.objects.filter(sku_id=OuterRef("sku_id"), location__store_id=store.pk)
-        .values("sku_id")
-        .annotate(s=Sum(F("on_hand") - F("reserved")))
-        .values("s")
-    )
-    hit = (
-        Barcode.objects.select_related("sku__product__category")
-        .annotate(free=Subquery(free))
-        .filter(code=barcode[:14], sku__product__brand_id=store.brand_id)
-        .first()
-    )
-    if hit is None:
-        raise NotFound(_("barcode"), code=PosError.UNKNOWN_BARCODE)
-    sku = hit.sku
-    quantity = hit.pack_quantity
-    verdict = check_sellable(sku, "pos")
+    Two queries when warm: the barcode with its SKU, category, the store's free stock and the
+    POS price in force (``_SCAN_SQL``: one join plus two correlated subqueries, each on an
+    index), and the sale restrictions; the brand's active promotions when not cached, and the
+    SKU's tags only when a promotion is scoped by tag."""
     now = clock.now()
-    price = pricing.resolve_prices(
-        [sku.pk], PriceKind.LIST, store_id=store.pk, channel="pos", at=now
-    ).get(sku.pk)
+    row = _scan_row(store, barcode, now)
+    if row is None:
+        raise NotFound(_("barcode"), code=PosError.UNKNOWN_BARCODE)
+    (code, quantity, sku_id, sku_code, sku_name, status, product_id, product_brand_id) = row[:8]
+    category_id, category_path, free, amount = row[8:]
+    category = Category.from_db(connection.alias, ["id", "path"], [category_id, category_path])
+    product = Product.from_db(
+        connection.alias,
+        ["id", "category_id", "product_brand_id"],
+        [product_id, category_id, product_brand_id],
+    )
+    product.category = category
+    sku = Sku.from_db(
+        connection.alias,
+        ["id", "product_id", "code", "name", "status"],
+        [sku_id, product_id, sku_code, sku_name, status],
+    )
+    sku.product = product
+    verdict = check_sellable(sku, "pos")
+    price = None if amount is None else from_fen(int(amount))
     line = PricedLine(
         sku_id=sku.pk,
         sku_code=sku.code,
@@ -135,10 +225,11 @@ def scan(store: Store, barcode: str) -> PricedLine:
         net=Decimal("0.00"),
         sellable=verdict.sellable and price is not None,
         age_check_required=verdict.requires_age_check,
-        reasons=list(verdict.reasons) + ([] if price else [_("No price for this store.")]),
-        barcode=hit.code,
+        reasons=list(verdict.reasons)
+        + ([] if price is not None else [_("No price for this store.")]),
+        barcode=code,
     )
-    line.available = int(hit.free or 0)
+    line.available = int(free or 0)
     if price is None:
         return line
     promotions = scan_promotions(store.brand_id, now)
@@ -153,9 +244,9 @@ def scan(store: Store, barcode: str) -> PricedLine:
                 line_id="1",
                 sku_id=sku.pk,
                 quantity=quantity,
-                unit_price=price.amount,
-                category_ids=promo.category_ids_of_path(sku.product.category.path),
-                brand_id=sku.product.product_brand_id,
+                unit_price=price,
+                category_ids=promo.category_ids_of_path(category_path),
+                brand_id=product_brand_id,
                 tags=tags,
             ),
         ),

@@ -50,15 +50,70 @@ def test_pack_barcode_scans_pack_quantity_with_promotion_and_stock(org, promoted
     assert line.promotions and line.promotions[0]["amount"] == "3.60"
 
 
-def test_scan_takes_at_most_four_queries_cold_or_warm(org, promoted, django_assert_max_num_queries):
+def test_scan_takes_at_most_three_queries_cold_and_two_warm(
+    org, promoted, django_assert_max_num_queries
+):
     store = org["stores"]["S1"]
     code = promoted.barcodes.get(kind="internal").code
-    with django_assert_max_num_queries(4):
+    selectors.clear_scan_cache()
+    with django_assert_max_num_queries(3):
         cold = selectors.scan(store, code)
     with CaptureQueriesContext(connection) as warm:
         selectors.scan(store, code)
 
-    assert cold.promotions and len(warm.captured_queries) <= 3
+    assert cold.promotions and len(warm.captured_queries) == 2
+
+
+def test_scan_through_the_api_runs_two_queries_when_token_and_store_are_cached(
+    org, promoted, make_user, api_as
+):
+    store = org["stores"]["S1"]
+    api = api_as(make_user("cashier", store="S1"))
+    url = f"pos/scan?store_id={store.pk}&barcode=16900000000011"
+    assert api.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as ctx:
+        body = api.get(url).json()
+    assert body["quantity"] == 6 and body["net"] == "32.40"
+    assert len(ctx.captured_queries) == 2, [q["sql"][:80] for q in ctx.captured_queries]
+
+
+@pytest.mark.parametrize(
+    ("store_price", "pos_price", "expected"),
+    [
+        (None, None, "6.00"),
+        (None, "5.50", "5.50"),
+        ("5.00", None, "5.00"),
+        ("5.00", "4.80", "4.80"),
+    ],
+)
+def test_scan_shows_the_price_resolve_price_picks_when_store_and_channel_rows_exist(
+    org, promoted, store_price, pos_price, expected
+):
+    from omniretail.catalog import pricing
+
+    store = org["stores"]["S1"]
+    if pos_price:
+        pricing.set_price(promoted, kind="list", amount=Decimal(pos_price), channel="pos")
+    if store_price:
+        pricing.set_price(promoted, kind="list", amount=Decimal(store_price), store=store)
+    if store_price and pos_price:
+        pricing.set_price(
+            promoted, kind="list", amount=Decimal(pos_price), store=store, channel="pos"
+        )
+    line = selectors.scan(store, promoted.barcodes.get(kind="internal").code)
+    resolved = pricing.resolve_price(promoted.pk, store_id=store.pk, channel="pos")
+    assert line.unit_price == resolved.amount == Decimal(expected)
+
+
+def test_scan_of_an_unpriced_sku_is_not_sellable_when_no_price_is_in_force(
+    org, make_sku, frozen_now
+):
+    from omniretail.catalog.models import PriceEntry
+
+    sku = make_sku("WATER", price="2.00", stock={"S1": 5})
+    PriceEntry.objects.filter(sku=sku).delete()
+    line = selectors.scan(org["stores"]["S1"], sku.barcodes.get(kind="internal").code)
+    assert not line.sellable and line.net == Decimal("0.00") and line.available == 5
 
 
 def test_unknown_barcode_is_not_found(org, frozen_now):
