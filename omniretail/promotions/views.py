@@ -38,6 +38,10 @@ def _scope(request: HttpRequest, perm: Perm) -> Any:
     return scope
 
 
+def _can_manage(request: HttpRequest) -> bool:
+    return not resolve_scope(request.user, Perm.PROMOTIONS_MANAGE).empty
+
+
 @login_required
 def promotion_list(request: HttpRequest) -> HttpResponse:
     scope = _scope(request, Perm.PROMOTIONS_VIEW)
@@ -200,6 +204,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
             .select_related("segment")
             .order_by("-starts_at", "pk")[:200],
             "segments": Segment.objects.filter(brand_id__in=ids).order_by("code")[:200],
+            "can_manage": _can_manage(request),
         },
     )
 
@@ -271,6 +276,7 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
             "value_chart": value_chart,
             "promotions": campaign.promotions.order_by("pk"),
             "templates": campaign.coupon_templates.order_by("pk"),
+            "can_manage": _can_manage(request),
             "echarts_available": echarts_available(),
             "echarts_url": static(ECHARTS_PATH),
         },
