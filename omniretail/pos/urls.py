@@ -9,6 +9,7 @@ urlpatterns = [
     path("registers/<int:register_id>/open/", views.open_shift, name="open_shift"),
     path("shift/<int:shift_id>/", views.terminal, name="terminal"),
     path("shift/<int:shift_id>/scan/", views.scan, name="scan"),
+    path("shift/<int:shift_id>/search/", views.search, name="search"),
     path("shift/<int:shift_id>/lines/<int:line_id>/", views.set_line, name="set_line"),
     path("shift/<int:shift_id>/lines/<int:line_id>/approve/", views.approve, name="approve"),
     path("shift/<int:shift_id>/coupon/", views.coupon, name="coupon"),

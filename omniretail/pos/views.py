@@ -27,6 +27,7 @@ from omniretail.members import crypto, identity
 from omniretail.promotions import coupons
 
 from . import approvals, carts, receipts, refunds, reports, selectors, services
+from . import search as till_search
 from .errors import PosError
 from .models import (
     CartStatus,
@@ -127,6 +128,25 @@ def terminal(request: HttpRequest, shift_id: int) -> HttpResponse:
     if shift.status != ShiftStatus.OPEN:
         return redirect("pos:z_report", shift_id=shift.pk)
     return render(request, "pos/terminal.html", _cart_context(shift))
+
+
+@login_required
+def search(request: HttpRequest, shift_id: int) -> HttpResponse:
+    """Search-as-you-type: the first page of the store's own assortment matching ``term``;
+    ``all=1`` goes on into the brand catalog (what the store does not carry is marked). An
+    empty term answers an empty list without reading; a term that is too long answers 422."""
+    shift = _shift(request, shift_id)
+    context: dict[str, Any] = {"shift": shift, "page": None, "error": ""}
+    try:
+        context["page"] = till_search.search_till(
+            shift.register.store,
+            request.GET.get("term", ""),
+            everywhere=request.GET.get("all") == "1",
+        )
+    except DomainError as exc:
+        context["error"] = exc.message
+        return render(request, "pos/_search.html", context, status=exc.status)
+    return render(request, "pos/_search.html", context)
 
 
 def _cart(request: HttpRequest, shift: Shift, error: str = "") -> HttpResponse:
