@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from omniretail.catalog import pricing
@@ -21,13 +22,14 @@ from omniretail.catalog.models import Barcode, LifecycleStatus, PriceKind, Searc
 from omniretail.catalog.search import query_terms, search_sku_ids
 from omniretail.core import clock
 from omniretail.core.errors import CoreError, ValidationFailed
-from omniretail.core.models import Store
+from omniretail.core.models import Location, LocationKind, Store
 from omniretail.inventory.models import StockLevel
 
 from .selectors import available_at_store
 
 PAGE_SIZE = 10
 MAX_QUERY = 40
+SELECTIVE = 1000  # a term prefixing at most this many index rows drives the search
 MAX_TERMS = 8  # index terms per search; each one is a range read and a join
 _PIECE = re.compile(r"[\u3400-\u9fff]+|[0-9A-Za-z][0-9A-Za-z%.\-]*")
 
@@ -74,28 +76,88 @@ def searchable_text(text: str) -> str:
     return " ".join(pieces)
 
 
-def _every_term_known(text: str) -> bool:
-    """Whether each term of ``text`` prefixes at least one token of the catalog's index: one
-    indexed probe per term (at most a handful). A term nothing starts with ("xyz", a mistyped
-    code) cannot match, and answering that at once spares the intersection query, which on a
-    300,000-SKU catalog walks the whole token index in SKU order when nothing matches."""
-    for alternatives in query_terms(text):
-        probe = Q()
-        for prefix in alternatives:
-            probe |= Q(token__gte=prefix, token__lt=prefix + "\uffff")
-        if not SearchToken.objects.filter(probe).exists():
-            return False
-    return True
+def _term_q(alternatives: list[str], field: str = "token") -> Q:
+    cond = Q()
+    for prefix in alternatives:
+        cond |= Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + "\uffff"})
+    return cond
+
+
+def _term_sizes(terms: list[list[str]]) -> list[tuple[int, list[str]]] | None:
+    """Each term with how many index rows it prefixes (counted up to ``SELECTIVE + 1``: one
+    bounded index range read per term), most selective first; None as soon as a term prefixes
+    nothing — "xyz" or a mistyped code cannot match, and nothing more is read."""
+    sized = []
+    for alternatives in terms:
+        n = SearchToken.objects.filter(_term_q(alternatives))[: SELECTIVE + 1].count()
+        if n == 0:
+            return None
+        sized.append((n, alternatives))
+    sized.sort(key=lambda item: item[0])
+    return sized
+
+
+def _store_sku_ids(store: Store, sized: list[tuple[int, list[str]]], limit: int) -> list[int]:
+    """The first ``limit`` SKUs of the store's assortment (a stock row at one of its locations,
+    active, of its brand) matching every term, in id order.
+
+    Driven by whichever side is smaller: the most selective term's index rows when it has at
+    most ``SELECTIVE`` (each candidate checked against the stock index and the other terms), or
+    else the store's stock rows in SKU order, each checked against the terms — which stops at
+    the first page when the terms are common, and reads at most the store's assortment (3,000 to
+    15,000 rows), never the network's 300,000 SKUs, when they are not."""
+    locations = _floors(store)
+    if not locations:
+        return []
+    sellable = Sku.objects.filter(
+        pk=OuterRef("sku_id"), product__brand_id=store.brand_id, status=LifecycleStatus.ACTIVE
+    )
+    n, first = sized[0]
+    if n <= SELECTIVE:
+        carried = StockLevel.objects.filter(sku_id=OuterRef("sku_id"), location_id__in=locations)
+        qs: QuerySet[Any] = SearchToken.objects.filter(_term_q(first)).filter(
+            Exists(carried), Exists(sellable)
+        )
+        rest = sized[1:]
+    else:
+        # One floor: its (location, SKU) index is already in SKU order — no sort, the walk
+        # stops at the first page.
+        qs = StockLevel.objects.filter(location_id__in=locations).filter(Exists(sellable))
+        rest = sized
+    for _n, alternatives in rest:
+        qs = qs.filter(
+            Exists(SearchToken.objects.filter(_term_q(alternatives), sku_id=OuterRef("sku_id")))
+        )
+    ids = qs.values_list("sku_id", flat=True).order_by("sku_id")
+    if n <= SELECTIVE or len(locations) > 1:
+        ids = ids.distinct()
+    return list(ids[:limit])
+
+
+def _floors(store: Store) -> list[int]:
+    """The store's sales floor: what it carries is what has a stock row there (the same
+    assortment inventory, labels and the storefront use)."""
+    return list(
+        Location.objects.filter(store_id=store.pk, kind=LocationKind.STORE_FLOOR).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def _exact_hit(store: Store, text: str) -> list[int]:
+    """A whole barcode or SKU code typed in full comes first (two unique-index reads)."""
+    if " " in text or len(text) < 4:
+        return []
+    found = Barcode.objects.filter(
+        code=text[:14], sku__product__brand_id=store.brand_id
+    ).values_list("sku_id", flat=True)[:1]
+    return list(found) or list(
+        _brand_skus(store).filter(code=text[:40]).values_list("pk", flat=True)[:1]
+    )
 
 
 def _brand_skus(store: Store) -> QuerySet[Sku]:
     return Sku.objects.filter(product__brand_id=store.brand_id, status=LifecycleStatus.ACTIVE)
-
-
-def _assortment(store: Store) -> QuerySet[Sku]:
-    return _brand_skus(store).filter(
-        pk__in=StockLevel.objects.filter(location__store_id=store.pk).values("sku_id")
-    )
 
 
 def search_till(
@@ -106,9 +168,17 @@ def search_till(
     text = clean_query(q)
     limit = max(1, min(limit, PAGE_SIZE))
     asked = searchable_text(text)
-    if not asked or not _every_term_known(asked):
+    sized = _term_sizes(query_terms(asked)) if asked else None
+    if sized is None:
         return SearchPage(text, [], everywhere)
-    ids = search_sku_ids(asked, base=_assortment(store), limit=limit)
+    exact = _exact_hit(store, text)
+    if exact and not everywhere:
+        floors = _floors(store)
+        exact = [
+            i for i in exact if StockLevel.objects.filter(sku_id=i, location_id__in=floors).exists()
+        ]
+    ids = list(dict.fromkeys([*exact, *_store_sku_ids(store, sized, limit)]))
+    ids = ids[:limit]
     if everywhere and len(ids) < limit:
         seen = set(ids)
         more = search_sku_ids(asked, base=_brand_skus(store), limit=limit + len(ids))
@@ -131,7 +201,7 @@ def _hits(store: Store, ids: list[int]) -> list[SearchHit]:
         ids, PriceKind.LIST, store_id=store.pk, channel="pos", at=clock.now()
     )
     carried = set(
-        StockLevel.objects.filter(location__store_id=store.pk, sku_id__in=ids).values_list(
+        StockLevel.objects.filter(location_id__in=_floors(store), sku_id__in=ids).values_list(
             "sku_id", flat=True
         )
     )

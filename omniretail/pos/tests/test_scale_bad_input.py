@@ -154,3 +154,21 @@ def test_terminal_offers_the_search_box_and_loads_no_catalog_when_opened(till, m
     assert 'id="pos-search"' in html and 'id="pos-barcode"' in html
     assert "BULK" not in html and "MT-S1" not in html
     assert "echarts" not in html.lower()
+
+
+@pytest.mark.parametrize("selective", [0, 1000])
+def test_search_gives_the_same_page_when_driven_by_the_term_or_by_the_assortment(
+    till, make_sku, monkeypatch, selective
+):
+    """``SELECTIVE = 0`` makes every term "common", so the store's stock rows drive the search;
+    the default lets a rare term's index rows drive it. Both answer the same page."""
+    for n in range(4):
+        _named(make_sku(f"QH{n}", stock={"S1": 1} if n % 2 else {"S2": 1}), "汾酒青花瓷")
+    monkeypatch.setattr(search, "SELECTIVE", selective)
+
+    with CaptureQueriesContext(connection) as ctx:
+        page = search.search_till(till["org"]["stores"]["S1"], "fj 青花")
+
+    assert [h.code for h in page.hits] == ["FJ-S1", "QH1", "QH3"]
+    assert all(h.carried for h in page.hits)
+    assert len(ctx.captured_queries) <= 12
