@@ -128,10 +128,33 @@ def _store_sku_ids(store: Store, sized: list[tuple[int, list[str]]], limit: int)
         qs = qs.filter(
             Exists(SearchToken.objects.filter(_term_q(alternatives), sku_id=OuterRef("sku_id")))
         )
+    if n <= SELECTIVE:
+        # At most SELECTIVE rows: sorted here, so that no ORDER BY tempts the planner into
+        # walking the whole token table in SKU order instead of the term's index range.
+        return sorted(set(qs.values_list("sku_id", flat=True)))[:limit]
     ids = qs.values_list("sku_id", flat=True).order_by("sku_id")
-    if n <= SELECTIVE or len(locations) > 1:
+    if len(locations) > 1:
         ids = ids.distinct()
     return list(ids[:limit])
+
+
+def _brand_sku_ids(
+    store: Store, sized: list[tuple[int, list[str]]], limit: int
+) -> list[int] | None:
+    """The brand's active SKUs matching every term, driven by a rare term's index rows (at
+    most ``SELECTIVE``); None when every term is common."""
+    n, first = sized[0]
+    if n > SELECTIVE:
+        return None
+    sellable = Sku.objects.filter(
+        pk=OuterRef("sku_id"), product__brand_id=store.brand_id, status=LifecycleStatus.ACTIVE
+    )
+    qs = SearchToken.objects.filter(_term_q(first)).filter(Exists(sellable))
+    for _n, alternatives in sized[1:]:
+        qs = qs.filter(
+            Exists(SearchToken.objects.filter(_term_q(alternatives), sku_id=OuterRef("sku_id")))
+        )
+    return sorted(set(qs.values_list("sku_id", flat=True)))[:limit]
 
 
 def _floors(store: Store) -> list[int]:
@@ -181,7 +204,9 @@ def search_till(
     ids = ids[:limit]
     if everywhere and len(ids) < limit:
         seen = set(ids)
-        more = search_sku_ids(asked, base=_brand_skus(store), limit=limit + len(ids))
+        more = _brand_sku_ids(store, sized, limit + len(ids))
+        if more is None:  # only common terms: the catalog's own search
+            more = search_sku_ids(asked, base=_brand_skus(store), limit=limit + len(ids))
         ids += [i for i in more if i not in seen][: limit - len(ids)]
     return SearchPage(text, _hits(store, ids), everywhere)
 
