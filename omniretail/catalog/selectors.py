@@ -3,23 +3,41 @@ their scope: brand-wide roles directly, store roles through their stores' brand.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
+from omniretail.accounts.scope import scope_version
 from omniretail.core.errors import ValidationFailed
 from omniretail.core.models import Store
 
 from .errors import CatalogError
 from .models import Category, Product, ProductBrand, Sku, Tag
 
+_store_brands: dict[frozenset[int], tuple[Any, frozenset[int]]] = {}
+
 
 def visible_brand_ids(scope: Any) -> set[int]:
     ids = set(scope.brand_ids)
     if scope.store_ids:
-        ids |= set(Store.objects.filter(pk__in=scope.store_ids).values_list("brand_id", flat=True))
+        ids |= _brands_of_stores(scope.store_ids)
     return ids
+
+
+def _brands_of_stores(store_ids: frozenset[int]) -> frozenset[int]:
+    """The brands of a scope's stores, cached under the access version (a store saved or
+    deleted moves it): an HQ scope holds a thousand stores, and every list asks."""
+    version = scope_version()
+    hit = _store_brands.get(store_ids)
+    if hit is not None and hit[0] == version:
+        return hit[1]
+    brands = frozenset(Store.objects.filter(pk__in=store_ids).values_list("brand_id", flat=True))
+    if len(_store_brands) > 1_000:
+        _store_brands.clear()
+    _store_brands[store_ids] = (version, brands)
+    return brands
 
 
 def categories(scope: Any) -> QuerySet[Category]:
@@ -70,9 +88,29 @@ def sku_list(
         cat = categories(scope).filter(pk=category_id).first() if 0 < category_id < 2**62 else None
         if cat is None:
             return qs.none()
-        # The subtree's ids (a handful) instead of a join on the path: the list query then
-        # walks the sort index and checks each row's product by primary key.
-        qs = qs.filter(product__category_id__in=list(subtree(cat).values_list("pk", flat=True)))
+        # The subtree's ids (a handful) instead of a join on the path.
+        ids = list(subtree(cat).values_list("pk", flat=True))
+        brands = visible_brand_ids(scope)
+        if _is_large_share(ids, brands):
+            # A big share of the catalog (白酒 is a seventh of it): walk the sort index and
+            # look each row's product up by primary key — a page reads about limit / share
+            # rows. The product is read in correlated subqueries rather than joined, so the
+            # SKU table is the only one the planner can start from: with a join it may scan
+            # every product and sort the category's SKUs instead (seen on SQLite for small
+            # page sizes).
+            of_product = Product.objects.filter(pk=OuterRef("product_id"))
+            qs = (
+                Sku.objects.alias(
+                    _brand=Subquery(of_product.values("brand_id")[:1]),
+                    _category=Subquery(of_product.values("category_id")[:1]),
+                )
+                .filter(_brand__in=brands)
+                .filter(_category__in=ids)
+            )
+        else:
+            # A small category: its SKUs through the category index, sorted — a few thousand
+            # rows at most, whatever the page.
+            qs = qs.filter(product__category_id__in=ids)
     if status:
         qs = qs.filter(status=status[:20])
     if brand_id is not None:
@@ -85,6 +123,31 @@ def sku_list(
         ids = search_sku_ids(q[:100], base=qs, limit=200)
         qs = qs.filter(pk__in=ids)
     return qs
+
+
+LARGE_SHARE = 0.05
+LARGE_SHARE_MIN_PRODUCTS = 2_000
+_brand_products: dict[frozenset[int], tuple[float, int]] = {}
+_BRAND_PRODUCTS_TTL_S = 300.0
+
+
+def _is_large_share(category_ids: list[int], brand_ids: set[int]) -> bool:
+    """Whether these categories hold at least ``LARGE_SHARE`` of the brands' products: one
+    index-only count of the categories' products (a few ms even for the largest) against the
+    brands' total, which is counted once per process every few minutes (it only steers the
+    plan; a stale total costs speed, never correctness)."""
+    if not category_ids or not brand_ids:
+        return False
+    key = frozenset(brand_ids)
+    tick = time.monotonic()
+    hit = _brand_products.get(key)
+    if hit is None or tick - hit[0] > _BRAND_PRODUCTS_TTL_S:
+        hit = (tick, Product.objects.filter(brand_id__in=key).count())
+        _brand_products[key] = hit
+    if hit[1] < LARGE_SHARE_MIN_PRODUCTS:
+        return False  # a small catalog: either plan is instant
+    in_categories = Product.objects.filter(category_id__in=category_ids).count()
+    return in_categories >= LARGE_SHARE * hit[1]
 
 
 # Sort keys of SKU lists → keyset orderings (the last field unique). Each is served by an index

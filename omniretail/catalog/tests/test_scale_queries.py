@@ -272,3 +272,88 @@ def test_valuation_is_asked_for_a_location_when_the_scope_is_large(
     one = client.get("/inventory/", {"location": floor.pk})
     assert response.context["valuation"] is None
     assert [v["id"] for v in one.context["valuation"]] == [floor.pk]
+
+
+# sqlite_stat1 of the 300,000-SKU seed (151,035 products in 11 categories of one brand).
+LARGE_SQLITE_STAT1 = [
+    ("catalog_sku", "sku_status_updated_idx", "300070 150035 150 1"),
+    ("catalog_sku", "sku_status_name_idx", "300070 150035 7 1"),
+    ("catalog_sku", "sku_status_code_idx", "300070 150035 1"),
+    ("catalog_sku", "sku_status_product_idx", "300070 150035 2"),
+    ("catalog_sku", "catalog_sku_product_id_6332277c", "300070 2"),
+    ("catalog_sku", "sqlite_autoindex_catalog_sku_1", "300070 1"),
+    ("catalog_product", "catalog_product_product_brand_id_d8ac5ced", "151035 6567"),
+    ("catalog_product", "catalog_product_category_id_35bf920b", "151035 13731"),
+    ("catalog_product", "catalog_product_brand_id_bb0c7890", "151035 151035"),
+    ("catalog_product", "sqlite_autoindex_catalog_product_1", "151035 1"),
+]
+
+
+def _large_catalog_statistics() -> None:
+    """Give the planner the large seed's statistics (SQLite; ANALYZE is enough on PostgreSQL,
+    whose plans the seqscan-off check covers)."""
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM sqlite_stat1 WHERE tbl IN ('catalog_sku', 'catalog_product')")
+        for table, index, stat in LARGE_SQLITE_STAT1:
+            cursor.execute(
+                "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (%s, %s, %s)",
+                [table, index, stat],
+            )
+        cursor.execute("ANALYZE sqlite_schema")
+
+
+def _walk_ids(api: Any, url: str, pages: int) -> list[int]:
+    ids, cursor = [], None
+    for _page in range(pages):
+        body = api.get(url + (f"&cursor={cursor}" if cursor else "")).json()
+        ids += [i["id"] for i in body["items"]]
+        cursor = body["next_cursor"]
+        if not cursor:
+            break
+    return ids
+
+
+@pytest.mark.parametrize("sort", ["code", "name", "-updated", "id"])
+def test_large_category_walks_the_sort_index_with_the_same_rows_when_it_holds_a_big_share(
+    scale, make_user, api_as, monkeypatch, sort
+):
+    from omniretail.catalog import selectors
+
+    api = api_as(make_user("hq_admin"))
+    url = f"catalog/skus?status=active&category_id={scale['category'].pk}&sort={sort}&limit=15"
+    monkeypatch.setattr(selectors, "LARGE_SHARE_MIN_PRODUCTS", 10**9)
+    through_category_index = _walk_ids(api, url, 3)
+    monkeypatch.setattr(selectors, "LARGE_SHARE_MIN_PRODUCTS", 0)
+    monkeypatch.setattr(selectors, "LARGE_SHARE", 0.0)
+    through_sort_index = _walk_ids(api, url, 3)
+    assert through_sort_index == through_category_index and len(set(through_sort_index)) == 45
+
+    # The plan the full-size catalog gets: the planner sees the statistics of the large seed.
+    _large_catalog_statistics()
+    _page, queries = _capture(lambda: api.get(url))
+    page_sql = [(s, p) for s, p in queries if 'FROM "catalog_sku"' in s and "LIMIT" in s]
+    plan = _plan(*page_sql[-1])
+    if connection.vendor == "sqlite":
+        walk = "SCAN catalog_sku" if sort == "id" else "USING INDEX sku_status_"
+        assert walk in plan and "TEMP B-TREE FOR ORDER BY" not in plan, (plan, page_sql[-1])
+        assert "SCAN catalog_product" not in plan and "USING INTEGER PRIMARY KEY" in plan, plan
+    else:
+        assert _full_scans(queries) == []
+
+
+def test_small_category_is_read_through_the_category_index_when_it_holds_a_small_share(
+    scale, make_user, api_as, monkeypatch
+):
+    from omniretail.catalog import selectors
+
+    monkeypatch.setattr(selectors, "LARGE_SHARE_MIN_PRODUCTS", 0)
+    monkeypatch.setattr(selectors, "LARGE_SHARE", 1.01)
+    api = api_as(make_user("hq_admin"))
+    url = f"catalog/skus?status=active&category_id={scale['category'].pk}&sort=name&limit=10"
+    response, queries = _capture(lambda: api.get(url))
+    assert response.status_code == 200 and len(response.json()["items"]) == 10
+    assert _full_scans(queries) == []
+    page_sql = [s for s, _p in queries if 'FROM "catalog_sku"' in s and "LIMIT" in s]
+    assert '"catalog_product"."category_id" IN' in page_sql[-1]
