@@ -98,22 +98,38 @@ def _term_sizes(terms: list[list[str]]) -> list[tuple[int, list[str]]] | None:
 
 
 def _store_sku_ids(store: Store, sized: list[tuple[int, list[str]]], limit: int) -> list[int]:
-    """The first ``limit`` SKUs of the store's assortment (a stock row at one of its locations,
-    active, of its brand) matching every term, in id order.
+    """The first ``limit`` SKUs of the store's assortment matching every term, in id order."""
+    found = store_query(store, sized, limit)
+    if found is None:
+        return []
+    qs, term_driven = found
+    if term_driven:
+        # At most SELECTIVE rows: sorted here, so that no ORDER BY tempts the planner into
+        # walking the whole token table in SKU order instead of the term's index range.
+        return sorted(set(qs))[:limit]
+    return list(qs)
+
+
+def store_query(
+    store: Store, sized: list[tuple[int, list[str]]], limit: int
+) -> tuple[QuerySet[Any], bool] | None:
+    """The query of the store's assortment (a stock row on its sales floor, active, of its
+    brand) matching every term — SKU ids — and whether a term's index rows drive it.
 
     Driven by whichever side is smaller: the most selective term's index rows when it has at
     most ``SELECTIVE`` (each candidate checked against the stock index and the other terms), or
-    else the store's stock rows in SKU order, each checked against the terms — which stops at
+    else the floor's stock rows in SKU order, each checked against the terms — which stops at
     the first page when the terms are common, and reads at most the store's assortment (3,000 to
-    15,000 rows), never the network's 300,000 SKUs, when they are not."""
+    15,000 rows), never the network's 300,000 SKUs, when they are not. None: no sales floor."""
     locations = _floors(store)
     if not locations:
-        return []
+        return None
     sellable = Sku.objects.filter(
         pk=OuterRef("sku_id"), product__brand_id=store.brand_id, status=LifecycleStatus.ACTIVE
     )
     n, first = sized[0]
-    if n <= SELECTIVE:
+    term_driven = n <= SELECTIVE
+    if term_driven:
         carried = StockLevel.objects.filter(sku_id=OuterRef("sku_id"), location_id__in=locations)
         qs: QuerySet[Any] = SearchToken.objects.filter(_term_q(first)).filter(
             Exists(carried), Exists(sellable)
@@ -128,14 +144,13 @@ def _store_sku_ids(store: Store, sized: list[tuple[int, list[str]]], limit: int)
         qs = qs.filter(
             Exists(SearchToken.objects.filter(_term_q(alternatives), sku_id=OuterRef("sku_id")))
         )
-    if n <= SELECTIVE:
-        # At most SELECTIVE rows: sorted here, so that no ORDER BY tempts the planner into
-        # walking the whole token table in SKU order instead of the term's index range.
-        return sorted(set(qs.values_list("sku_id", flat=True)))[:limit]
-    ids = qs.values_list("sku_id", flat=True).order_by("sku_id")
+    ids = qs.values_list("sku_id", flat=True)
+    if term_driven:
+        return ids, True
+    ids = ids.order_by("sku_id")
     if len(locations) > 1:
         ids = ids.distinct()
-    return list(ids[:limit])
+    return ids[:limit], False
 
 
 def _brand_sku_ids(
