@@ -33,9 +33,14 @@ def free_port() -> int:
 
 @contextmanager
 def running_server(
-    workers: int = 3, threads: int = 4, env: dict[str, str] | None = None, ready_timeout: float = 60
+    workers: int = 3,
+    threads: int = 4,
+    env: dict[str, str] | None = None,
+    ready_timeout: float = 60,
+    log_path: str | None = None,
 ) -> Iterator[str]:
-    """Start the production server (gunicorn workers) and yield its base URL once /healthz answers."""
+    """Start the production server (gunicorn workers) and yield its base URL once /healthz
+    answers. ``log_path``: a file that receives the server's output (access log included)."""
     port = free_port()
     cmd = [
         sys.executable,
@@ -52,11 +57,12 @@ def running_server(
         "--threads",
         str(threads),
     ]
+    log = open(log_path, "ab") if log_path else None  # noqa: SIM115 (closed below)
     proc = subprocess.Popen(  # noqa: S603
         cmd,
         env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log or subprocess.DEVNULL,
+        stderr=log or subprocess.DEVNULL,
         start_new_session=True,
     )
     base = f"http://{LOOPBACK}:{port}"
@@ -80,6 +86,8 @@ def running_server(
             proc.wait(timeout=20)
         except (ProcessLookupError, subprocess.TimeoutExpired):
             os.killpg(proc.pid, signal.SIGKILL)
+        if log is not None:
+            log.close()
 
 
 @dataclass

@@ -90,3 +90,78 @@ def crash_recovery_bench(options: BenchOptions) -> dict[str, Any]:
         "orders_after_replay": report["orders"],
         "invariant_breaches": report["invariant_breaches"],
     }
+
+
+def _server_run(options: BenchOptions, registers: int, scenario: Any) -> dict[str, Any]:
+    """Create the till, start the production server (several gunicorn workers) on a loopback
+    port, run ``scenario(base, till)`` and add what describes the run."""
+    import os
+
+    from omniretail.core.loadtest import running_server
+
+    from .http_load import create_till
+
+    till = create_till(registers)
+    workers = max(2, options.workers)
+    connections.close_all()  # the server's workers are forked: share no connection
+    with running_server(workers=workers) as base:
+        report = scenario(base, till)
+    return {
+        **report,
+        "server_workers": workers,
+        "server_threads": 4,
+        "database": connections["default"].vendor,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+@benchmark(
+    "http-checkout",
+    "Real server: tills (one cashier token and shift each) ring up POS checkouts over HTTP "
+    "(several lines, a member on 2 of 3, cash or WeChat); creates its own store, needs no seed.",
+)
+def http_checkout_bench(options: BenchOptions) -> dict[str, Any]:
+    from .http_load import checkout_load
+
+    registers = int(options.extra.get("registers", 4 if options.quick else 16))
+    per_register = int(options.extra.get("per_register", 10 if options.quick else 50))
+    return _server_run(
+        options,
+        registers,
+        lambda base, till: checkout_load(base, till, per_register=per_register),
+    )
+
+
+@benchmark(
+    "http-order",
+    "Real server: shoppers place online pickup orders (several lines, a member on half) and pay "
+    "each through the payments API; creates its own store, needs no seed.",
+)
+def http_order_bench(options: BenchOptions) -> dict[str, Any]:
+    from .http_load import order_load
+
+    orders = int(options.extra.get("orders", 40 if options.quick else 600))
+    concurrency = int(options.extra.get("concurrency", 8 if options.quick else 24))
+    return _server_run(
+        options,
+        1,
+        lambda base, till: order_load(base, till, orders=orders, concurrency=concurrency),
+    )
+
+
+@benchmark(
+    "mixed-day",
+    "Real server: a weighted mix — browsing 50% (catalog API, storefront pages), POS sales 20%, "
+    "online orders paid 15%, refunds 5%, dashboards 10%; creates its own store, needs no seed.",
+)
+def mixed_day_bench(options: BenchOptions) -> dict[str, Any]:
+    from .http_load import mixed_day
+
+    actions = int(options.extra.get("actions", 100 if options.quick else 1500))
+    concurrency = int(options.extra.get("concurrency", 8 if options.quick else 24))
+    registers = int(options.extra.get("registers", 4 if options.quick else 8))
+    return _server_run(
+        options,
+        registers,
+        lambda base, till: mixed_day(base, till, actions=actions, concurrency=concurrency),
+    )

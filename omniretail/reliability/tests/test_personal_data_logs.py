@@ -76,3 +76,41 @@ def test_phone_digits_never_appear_in_any_log_record_when_members_register_and_a
         text = _text(record)
         for secret in (PHONE, PHONE[3:], OTHER, OTHER[3:]):
             assert secret not in text, f"{record.name}: {text[:200]}"
+
+
+def test_access_log_format_names_the_path_without_its_query_string():
+    from omniretail.core.management.commands.serve import ACCESS_LOG_FORMAT
+
+    assert "%(U)s" in ACCESS_LOG_FORMAT  # the path only
+    for with_query in ("%(r)s", "%(q)s", "%(u)s", "{raw_uri}"):
+        assert with_query not in ACCESS_LOG_FORMAT
+
+
+@pytest.mark.serial
+@pytest.mark.django_db(transaction=True)
+def test_phone_digits_never_appear_in_the_servers_access_log_when_members_are_looked_up(
+    file_db: str, tmp_path
+):
+    """The real server (gunicorn, `omniretail serve`): its whole output, access log included."""
+    import httpx
+    from django.db import connections
+
+    from omniretail.core.loadtest import running_server
+    from omniretail.reliability.scenarios import create_sale
+
+    sale = create_sale(1)
+    connections.close_all()
+    log = tmp_path / "server.log"
+    env = {"OMNIRETAIL_DATABASE_URL": file_db}
+    with running_server(workers=1, threads=2, env=env, log_path=str(log)) as base:
+        headers = {"Authorization": f"Bearer {sale.token}"}
+        with httpx.Client(base_url=f"{base}/api/v1/", headers=headers, timeout=30) as api:
+            created = api.post("members/register", json={"phone": PHONE, "name": "张三"})
+            assert created.status_code == 201, created.text
+            assert api.get(f"members/lookup?phone={PHONE}").status_code == 200
+            assert api.get(f"members/lookup?phone={OTHER}").status_code == 404
+
+    text = log.read_text(errors="replace")
+    assert "/api/v1/members/lookup" in text  # the access log was written
+    for secret in (PHONE, PHONE[3:], OTHER, OTHER[3:]):
+        assert secret not in text
