@@ -122,8 +122,10 @@ def _token_for(key_hash: str) -> ApiToken | None:
         .first()
     )
     if token is not None:
+        kept = copy.copy(token)
+        kept.user = copy.copy(token.user)  # this request's changes to its user stay its own
         with _token_lock:
-            _tokens[key_hash] = (version, tick + _token_ttl(), copy.copy(token))
+            _tokens[key_hash] = (version, tick + _token_ttl(), kept)
             while len(_tokens) > _TOKEN_MAX_ENTRIES:
                 _tokens.popitem(last=False)
     return token
