@@ -26,7 +26,7 @@ def flash_sale_bench(options: BenchOptions) -> dict[str, Any]:
     connections.close_all()  # the server's workers are forked: share no connection
     with running_server(workers=workers) as base:
         report = flash_sale(base, sale, buyers=buyers, concurrency=concurrency)
-    return {**report, "server_workers": workers}
+    return {**report, "server_workers": workers, "load_average": _load_average()}
 
 
 @benchmark(
@@ -89,14 +89,20 @@ def crash_recovery_bench(options: BenchOptions) -> dict[str, Any]:
         "orphan_reservations": len(report["orphan_reservations"]),
         "orders_after_replay": report["orders"],
         "invariant_breaches": report["invariant_breaches"],
+        "load_average": _load_average(),
     }
+
+
+def _load_average() -> list[float]:
+    """The machine's 1/5/15-minute load: figures from a shared machine need it beside them."""
+    import os
+
+    return [round(x, 2) for x in os.getloadavg()]
 
 
 def _server_run(options: BenchOptions, registers: int, scenario: Any) -> dict[str, Any]:
     """Create the till, start the production server (several gunicorn workers) on a loopback
     port, run ``scenario(base, till)`` and add what describes the run."""
-    import os
-
     from omniretail.core.loadtest import running_server
 
     from .http_load import create_till
@@ -111,7 +117,7 @@ def _server_run(options: BenchOptions, registers: int, scenario: Any) -> dict[st
         "server_workers": workers,
         "server_threads": 4,
         "database": connections["default"].vendor,
-        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "load_average": _load_average(),
     }
 
 
