@@ -75,6 +75,28 @@ def _unheld(rows: list[tuple[str, int]]) -> Iterator[str]:
             yield f"order {number} line {no}: neither reserved nor sold"
 
 
+@invariant("orders.closed_orders_hold_no_stock")
+def closed_orders_hold_no_stock() -> Iterator[str]:
+    """A cancelled, refunded or completed order keeps no active reservation: its units are
+    either sold or back on the shelf. Reservations name their order (``<number>:<line>``), so
+    the check walks the active reservations (few) rather than the orders (many)."""
+    active = Reservation.objects.filter(status=ReservationStatus.ACTIVE).values_list(
+        "reference", flat=True
+    )
+    numbers: dict[str, str] = {}
+    for ref in active.iterator(chunk_size=2000):
+        number, sep, line_no = ref.rpartition(":")
+        if sep and line_no.isdigit():
+            numbers.setdefault(number, ref)
+    names = list(numbers)
+    for i in range(0, len(names), 1000):
+        closed = Order.objects.filter(
+            number__in=names[i : i + 1000], status__in=CLOSED_STATUSES
+        ).values_list("number", "status")
+        for number, status in closed:
+            yield f"order {number} ({status}) still holds reservation {numbers[number]}"
+
+
 @invariant("orders.fulfilled_not_above_ordered")
 def fulfilled_not_above_ordered() -> Iterator[str]:
     """Shipped units never exceed the line (the CHECK constraint's twin, readable)."""

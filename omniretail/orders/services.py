@@ -584,9 +584,11 @@ def cancel(order: Order, *, reason: str = "") -> Order:
 
 @transaction.atomic
 def refund(order: Order, *, reason: str = "") -> Order:
-    """Status, and the coupons it used given back: the money side belongs to payments,
-    returned goods to customer returns."""
+    """Status, what is still held released (a paid order refunded before it left the store
+    must not keep its units off the shelf), and the coupons it used given back: the money
+    side belongs to payments, returned goods to customer returns."""
     state.transition(order, S.REFUNDED, note=reason)
+    _release_lines(order)
     _reverse_coupons(order, "refund")
     return order
 
