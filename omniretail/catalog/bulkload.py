@@ -79,8 +79,10 @@ def db_datetime(value: Any) -> Any:
 
 @contextmanager
 def indexes_deferred(*tables: str) -> Iterator[None]:
-    """Drop the plain (non-constraint) secondary indexes of ``tables``, run the load, then
-    rebuild them once: building a B-tree from sorted data beats updating it row by row."""
+    """Drop the secondary indexes of ``tables``, run the load, then rebuild them once: building
+    a B-tree from sorted data beats updating it row by row. On SQLite that includes the named
+    unique indexes (``UniqueConstraint``): rebuilding one fails on a duplicate just as an insert
+    would, so the load stays as strict. On PostgreSQL unique constraints stay in place."""
     saved = _plain_indexes(tables)
     with connection.cursor() as cursor, _checks_settled(cursor):
         for name, _sql in saved:
@@ -115,7 +117,6 @@ def _plain_indexes(tables: Sequence[str]) -> list[tuple[str, str]]:
             )
             return [(n, s) for n, s in cursor.fetchall()]
         cursor.execute(
-            "SELECT name, sql, tbl_name FROM sqlite_master WHERE type = 'index' "
-            "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%%'"
+            "SELECT name, sql, tbl_name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
         )
         return [(n, s) for n, s, t in cursor.fetchall() if t in tables]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import shutil
@@ -42,6 +43,8 @@ def seed_large(options: BenchOptions) -> dict[str, Any]:
             [*exe, "check-invariants"], env=env, capture_output=True, text=True, check=False
         )
         size = sum(p.stat().st_size for p in data_dir.glob("*.sqlite3*"))
+        truth_file = data_dir / "seed-truth.json"
+        truth = json.loads(truth_file.read_text()) if truth_file.exists() else {}
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
     return {
@@ -53,6 +56,8 @@ def seed_large(options: BenchOptions) -> dict[str, Any]:
         "peak_rss_mib": round(peak_kib / 1024, 1),
         "database_mib": round(size / 2**20, 1) if not url else None,
         "invariants_ok": check.returncode == 0,
+        "step_seconds": truth.get("step_seconds", {}),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
 
 

@@ -17,6 +17,7 @@ from omniretail.catalog import bulkload
 from omniretail.catalog.models import PriceEntry, Sku
 from omniretail.catalog.scale_seed import (
     OVERRIDE_EVERY,
+    SCALE_ORDER,
     SKU_PREFIX,
     assortment_size,
     store_overrides,
@@ -60,7 +61,7 @@ def store_assortment(sku_range: range, kind: str, rng: Any) -> list[range]:
     return [sku_range[:core], sku_range[offset : offset + tail]]
 
 
-@seed_step("scale-stock", order=920)
+@seed_step("scale-stock", order=SCALE_ORDER + 20)
 def seed_scale_stock(ctx: SeedContext) -> None:
     goal = targets(ctx)
     if goal is None:

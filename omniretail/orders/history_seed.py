@@ -9,7 +9,7 @@ points, returns) and bulk-inserts exactly the rows the services would have writt
 
 Size: ``days`` = 365 at scale ≥ 1, else ``max(21, 365 × scale)``; the stores are the seeded
 ones (``ctx.objects["stores"]``, themselves scaled). ``ctx.objects["history_days"]`` overrides
-the number of days (tests use a few weeks).
+the number of days (tests use a few weeks); a large-catalog seed writes ``SCALE_SEED_DAYS``.
 """
 
 from __future__ import annotations
@@ -31,6 +31,9 @@ from .history_seed_timeline import Timeline, truth_of
 ORDER = 80
 STOCK_OUT_DAYS = 16  # days without deliveries for a planted stock-out (cover is ~10 days)
 ANONYMOUS_SHARE = 0.6  # of BASE_ORDERS; members add their own visits on top
+# A large-catalog seed (``--scale large``, ``--skus``/``--stores``) is about the catalog and the
+# assortments; the demo stores get a quarter of history (planted signals included), not a year.
+SCALE_SEED_DAYS = 91
 
 
 def _poisson(rng: random.Random, lam: float) -> int:
@@ -289,10 +292,10 @@ def seed_history(ctx: SeedContext) -> None:
     if not stores or "brand" not in ctx.objects:
         ctx.truth["history"] = {"skipped": "no stores"}
         return
-    days = int(
-        ctx.objects.get("history_days")
-        or (365 if ctx.scale >= 1 else max(21, round(365 * ctx.scale)))
-    )
+    default = 365 if ctx.scale >= 1 else max(21, round(365 * ctx.scale))
+    if ctx.skus or ctx.stores:
+        default = min(default, SCALE_SEED_DAYS)
+    days = int(ctx.objects.get("history_days") or default)
     data = HistoryData(ctx, stores, days)
     if not data.catalog.skus or not data.stores:
         ctx.truth["history"] = {"skipped": "no sellable SKUs"}
