@@ -114,8 +114,14 @@ def reindex_skus(sku_ids: Iterable[int]) -> int:
     return len(rows)
 
 
+MAX_TERMS = 8
+
+
 def query_terms(q: str) -> list[list[str]]:
-    """Each term is a list of alternative token prefixes; a SKU must match every term."""
+    """Each term is a list of alternative token prefixes; a SKU must match every term.
+
+    Repeated pieces are asked once and at most ``MAX_TERMS`` terms are kept: each term is one
+    index probe and one join, and a pasted paragraph must not turn into a hundred of them."""
     terms: list[list[str]] = []
     for part in q.strip().lower().split()[:6]:
         for run in _CJK_RUN.findall(part):
@@ -130,7 +136,11 @@ def query_terms(q: str) -> list[list[str]]:
                 terms.append(["p:" + word, "i:" + word, "w:" + word, "k:" + word])
             else:
                 terms.append(["k:" + word, "w:" + word])
-    return terms
+    unique: list[list[str]] = []
+    for term in terms:
+        if term not in unique:
+            unique.append(term)
+    return unique[:MAX_TERMS]
 
 
 def _term_q(alternatives: list[str]) -> Q:

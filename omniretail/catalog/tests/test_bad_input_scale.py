@@ -101,12 +101,6 @@ def test_sku_list_answers_a_bounded_page_when_the_search_term_is_empty_or_huge(a
     assert len(ctx.captured_queries) <= 40
 
 
-@pytest.mark.xfail(
-    reason="catalog.search.query_terms keeps repeated pieces: '茅a' × 50 (the first 100 "
-    "characters) is 100 terms, i.e. 100 count queries and a 100-way join — 12–14 s on the "
-    "300,000-SKU seed. Fix in catalog/search.py: dedupe terms and cap them (e.g. 8).",
-    strict=False,
-)
 def test_sku_list_asks_the_index_each_repeated_piece_once_when_the_term_repeats(admin_api):
     with CaptureQueriesContext(connection) as ctx:
         response = admin_api.get(_skus({"q": "茅a" * 5_000, "limit": 50}))
