@@ -30,6 +30,10 @@ from .scenarios import create_sale
 PAID_STATES = frozenset({"paid", "completed", "refunded", "partially_refunded"})
 PRICES = ("12.50", "8.80", "35.00", "4.20", "19.90", "66.00")
 STOCK = 1_000_000
+# gunicorn closes a keep-alive connection idle for 2 s (its default); a client reusing one
+# just then gets no answer (RemoteProtocolError). Browsers retry that transparently; these
+# clients instead drop idle connections sooner, so every transport error left is real.
+KEEPALIVE_S = 1.0
 
 
 @dataclass
@@ -206,7 +210,11 @@ async def _run(
     base: str, jobs: list[Callable[[httpx.AsyncClient, Tally], Awaitable[None]]], connections: int
 ) -> Tally:
     tally = Tally()
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    limits = httpx.Limits(
+        max_connections=connections,
+        max_keepalive_connections=connections,
+        keepalive_expiry=KEEPALIVE_S,
+    )
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
         start = time.perf_counter()
         await asyncio.gather(*(job(http, tally) for job in jobs))
@@ -463,7 +471,7 @@ def order_verdict(till: Till, seen: Seen) -> dict[str, Any]:
 
     wanted = dict(
         OrderLine.objects.filter(order_id__in=list(orders))
-        .exclude(order__status="cancelled")
+        .exclude(order__status__in=("cancelled", "refunded"))  # closed: hold nothing
         .values_list("order__number")
         .annotate(n=Sum("quantity"))
     )
@@ -592,7 +600,8 @@ def mixed_day(
         async with httpx.AsyncClient(base_url=base, timeout=60) as http:
             state["shifts"] = await open_shifts(lambda t: Client(http, t, Tally()), till)
         # The storefront's shoppers share one session (cookie jar) that chose the store.
-        async with httpx.AsyncClient(base_url=base, timeout=60) as shop:
+        limits = httpx.Limits(keepalive_expiry=KEEPALIVE_S)
+        async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as shop:
             await choose_store(shop, till)
             state["shop"] = shop
             return await _run(base, [actor] * concurrency, concurrency)

@@ -70,6 +70,7 @@ def test_every_kind_of_the_day_is_answered_and_the_ledgers_agree_when_the_mix_ru
     assert online["acknowledged_missing"] == 0 and online["paid_not_paid_in_db"] == 0
     assert online["orders_payment_mismatch"] == 0 and online["orphan_reservations"] == 0
     assert online["refunded_orders_holding_stock"] == 0  # a refund gives the units back
+    assert online["reservations_not_matching_lines"] == 0
     assert refunds["acknowledged"] == refunds["payments_refunded_in_db"] > 0
     assert refunds["refunded_amount_mismatch"] == 0
     assert report["invariant_breaches"] == {}
