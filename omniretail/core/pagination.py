@@ -58,6 +58,11 @@ def keyset_page(
             for j in range(i):
                 step &= Q(**{fields[j]: values[j]})
             condition |= step
+        if values[0] is not None:
+            # Implied by the OR above, but stated so the planner seeks the sort index to the
+            # cursor instead of walking it from the start (SQLite cannot see through the OR).
+            first_op = "lte" if order[0].startswith("-") else "gte"
+            condition &= Q(**{f"{fields[0]}__{first_op}": values[0]})
         qs = qs.filter(condition)
     rows = list(qs.order_by(*order)[: limit + 1])
     next_cursor = None
