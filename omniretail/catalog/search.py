@@ -167,6 +167,8 @@ def search_sku_ids(q: str, *, base: QuerySet[Any] | None = None, limit: int = 20
         n = SearchToken.objects.filter(_term_q(alternatives))[:5000].count()
         sized.append((n, alternatives))
     sized.sort(key=lambda item: item[0])
+    if sized[0][0] == 0:  # a term nothing starts with: no SKU can match every term
+        return _allowed_hits(hits, base)[:limit]
     qs = SearchToken.objects.filter(_term_q(sized[0][1]))
     for _n, alternatives in sized[1:]:
         qs = qs.filter(
@@ -181,3 +183,11 @@ def search_sku_ids(q: str, *, base: QuerySet[Any] | None = None, limit: int = 20
         allowed = set(base.filter(pk__in=hits).values_list("pk", flat=True))
         ordered = [i for i in ordered if i in allowed or i not in hits]
     return ordered[:limit]
+
+
+def _allowed_hits(hits: list[int], base: QuerySet[Any] | None) -> list[int]:
+    """Exact code/barcode hits the caller may see (all of them without a ``base``)."""
+    if base is None or not hits:
+        return list(dict.fromkeys(hits))
+    allowed = set(base.filter(pk__in=hits).values_list("pk", flat=True))
+    return [i for i in dict.fromkeys(hits) if i in allowed]
