@@ -62,7 +62,7 @@ smoke() {
   OMNIRETAIL_DATA_DIR=$d "$BIN/omniretail" check-invariants &&
   OMNIRETAIL_DATA_DIR=$d "$BIN/omniretail" bench noop --json --quick &&
   OMNIRETAIL_DATA_DIR=$d "$BIN/omniretail" bench http-read --json --quick &&
-  for b in checkout order-place pos-scan catalog-list esl-feed routing promo-engine basket \
+  for b in checkout order-place pos-scan pos-search catalog-list esl-feed routing promo-engine basket \
     http-checkout http-order mixed-day; do
     OMNIRETAIL_DATA_DIR=$d "$BIN/omniretail" bench "$b" --json --quick || { echo "bench $b failed" >&2; return 1; }
   done &&
