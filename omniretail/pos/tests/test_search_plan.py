@@ -70,10 +70,12 @@ def test_assortment_walk_reads_the_floor_index_in_sku_order_when_every_term_is_c
     plan = _plan(qs)
 
     assert not term_driven
-    assert "stock_level_loc_sku_idx" in plan or "stock_level_unique" in plan
     if connection.vendor == "sqlite":
+        assert "stock_level_loc_sku_idx" in plan or "stock_level_unique" in plan
         assert "SCAN catalog_searchtoken" not in plan and "SCAN inventory_stocklevel" not in plan
         assert "TEMP B-TREE" not in plan
     else:
+        # PostgreSQL's planner may drive a tiny test table from either index (its statistics
+        # decide); what must hold at any size is that nothing is read by a sequential scan.
         assert "Seq Scan" not in plan
     assert sorted(qs) == list(qs)
