@@ -50,6 +50,8 @@ def test_cashier_sells_splits_prints_and_closes_in_browser(
         page.wait_for_function(f"document.querySelectorAll('tr.pos-line').length === {n}")
     assert page.locator(".pos-total").get_attribute("data-total") == "35.50"
 
+    # Let the last scan's HTMX swaps settle: a swap landing mid-typing replaced the member box.
+    page.wait_for_load_state("networkidle")
     page.fill("input[name=q]", "13712345678")
     page.press("input[name=q]", "Enter")
     page.wait_for_selector(".pos-member")
