@@ -9,6 +9,7 @@ caller writes exactly the rows a service would (ledger included) and calls
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -64,10 +65,13 @@ def _write(table: str, columns: Sequence[str], chunk: list[Sequence[Any]]) -> in
                         copy.write_row(row)
         else:
             connection.ensure_connection()
-            marks = ", ".join("?" for _ in columns)
-            connection.connection.executemany(
-                f"INSERT INTO {table} ({cols}) VALUES ({marks})",  # noqa: S608
-                chunk,
+            # One JSON array per chunk, unpacked by SQLite's json_each: binding a Python tuple
+            # per row through ``executemany`` cost twice as long (≈ 200k rows/s). Values keep
+            # their type: JSON text stays TEXT, numbers INTEGER/REAL, booleans 1/0, null NULL.
+            picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
+            connection.connection.execute(
+                f"INSERT INTO {table} ({cols}) SELECT {picks} FROM json_each(?)",  # noqa: S608
+                (json.dumps(chunk, ensure_ascii=False, default=str),),
             )
     return len(chunk)
 
@@ -82,9 +86,14 @@ def indexes_deferred(*tables: str) -> Iterator[None]:
     """Drop the secondary indexes of ``tables``, run the load, then rebuild them once: building
     a B-tree from sorted data beats updating it row by row. On SQLite that includes the named
     unique indexes (``UniqueConstraint``): rebuilding one fails on a duplicate just as an insert
-    would, so the load stays as strict. On PostgreSQL unique constraints stay in place."""
+    would, so the load stays as strict. On PostgreSQL unique constraints stay in place, and the
+    foreign keys of ``tables`` are dropped and re-added: their per-row triggers checked ~17
+    million rows one by one at commit (minutes), re-adding validates every row in one join."""
     saved = _plain_indexes(tables)
+    keys = _foreign_keys(tables)
     with connection.cursor() as cursor, _checks_settled(cursor):
+        for table, name, _definition in keys:
+            cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
         for name, _sql in saved:
             cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
     try:
@@ -93,6 +102,23 @@ def indexes_deferred(*tables: str) -> Iterator[None]:
         with connection.cursor() as cursor, _checks_settled(cursor):
             for _name, sql in saved:
                 cursor.execute(sql)
+            for table, name, definition in keys:
+                cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+
+
+def _foreign_keys(tables: Sequence[str]) -> list[tuple[str, str, str]]:
+    """(table, constraint, definition) of the foreign keys on ``tables`` — PostgreSQL only:
+    SQLite checks a key with one index probe per row, cheap next to the insert itself."""
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT t.relname, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+            "JOIN pg_class t ON t.oid = c.conrelid WHERE c.contype = 'f' AND t.relname = ANY(%s) "
+            "ORDER BY t.relname, c.conname",
+            [list(tables)],
+        )
+        return [(t, n, d) for t, n, d in cursor.fetchall()]
 
 
 @contextmanager

@@ -332,21 +332,20 @@ _PRICE_COLS = (
 
 
 class _Tokens:
-    """``search.sku_tokens`` with the text part memoised: generated names (and so whole text
-    lists) repeat, codes do not."""
+    """``search.sku_tokens`` with each text's tokens memoised: generated names, specs, brands
+    and origins repeat across thousands of SKUs, codes never do."""
 
     def __init__(self) -> None:
-        self.cache: dict[tuple[str, ...], frozenset[str]] = {}
+        self.cache: dict[str, frozenset[str]] = {}
 
     def __call__(self, texts: tuple[str, ...], codes: list[str]) -> set[str]:
-        hit = self.cache.get(texts)
-        if hit is None:
-            found: set[str] = set()
-            for text in texts:
-                if text:
-                    found |= text_tokens(text)
-            hit = self.cache[texts] = frozenset(found)
-        return set(hit) | sku_tokens([], codes)
+        found = sku_tokens([], codes)
+        for text in texts:
+            hit = self.cache.get(text)
+            if hit is None:
+                hit = self.cache[text] = frozenset(text_tokens(text)) if text else frozenset()
+            found |= hit
+        return found
 
 
 _tokens = _Tokens()
@@ -494,31 +493,23 @@ def _write_chunk(
     stats["attribute_rows"] += len(attr_rows)
 
 
-def _price(
-    sku_id: int, kind: str, channel: str, fen: int, since: dt.datetime, now: dt.datetime
-) -> PriceEntry:
-    from omniretail.core.money import from_fen
-
-    return PriceEntry(
-        sku_id=sku_id,
-        kind=kind,
-        channel=channel,
-        amount=from_fen(fen),
-        starts_at=since,
-        reason="opening price list",
-        actor_label="seed",
-        created_at=now,
-    )
-
-
-def store_overrides(store_id: int, sku_ids: list[int], rng: Any) -> list[PriceEntry]:
+def store_overrides(store_id: int, sku_ids: list[int], rng: Any) -> int:
     """Store-specific POS list prices (a price war, a local deal) for some of its SKUs."""
     now = clock.now()
-    since = now - dt.timedelta(days=7)
-    rows = []
-    for sku_id in sku_ids[:OVERRIDES_PER_STORE]:
-        entry = _price(sku_id, "list", "pos", rng.randint(100, 200_000) // 10 * 10, since, now)
-        entry.store_id = store_id
-        entry.reason = "store price"
-        rows.append(entry)
-    return rows
+    at = bulkload.db_datetime(now)
+    since = bulkload.db_datetime(now - dt.timedelta(days=7))
+    rows = [
+        (
+            sku_id,
+            "list",
+            "pos",
+            store_id,
+            rng.randint(100, 200_000) // 10 * 10,
+            since,
+            "store price",
+            "seed",
+            at,
+        )
+        for sku_id in sku_ids[:OVERRIDES_PER_STORE]
+    ]
+    return bulkload.insert_rows(PriceEntry._meta.db_table, _PRICE_COLS, rows)

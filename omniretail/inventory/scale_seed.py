@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection, transaction
+
 from omniretail.catalog import bulkload
 from omniretail.catalog.models import PriceEntry, Sku
 from omniretail.catalog.scale_seed import (
@@ -33,9 +35,52 @@ CORE_RANGE = 2000
 REFERENCE = "OPENING-SCALE"
 
 
-def unit_cost_fen(sku_id: int) -> int:
-    """A stable moving-average cost per SKU (no float, no table lookup)."""
-    return 100 + (sku_id * 7919) % 40_000
+def _assortment_rows(location_id: int, ranges: list[range], seed: int) -> str:
+    """The store's SKUs with an opening quantity (1–48) and unit cost, as a SELECT the three
+    inserts share (``%%`` is the modulo: every statement using it passes parameters). The
+    quantity is a hash of (SKU, location, seed) computed by the database:
+    generating 5.7 million rows in Python and binding them back cost minutes; the same seed
+    still gives the same stock."""
+    within = " OR ".join(f"id BETWEEN {r.start} AND {r.stop - 1}" for r in ranges if r)
+    # Every interpolated value is an int computed here, never input.
+    return (
+        f"SELECT id, 1 + ((id * 2654435761 + {location_id * 40503 + seed}) %% 1000003) %% 48 AS q, "  # noqa: S608
+        f"100 + (id * 7919) %% 40000 AS c FROM {Sku._meta.db_table} WHERE {within}"
+    )
+
+
+def _stock_store(
+    location_id: int, ranges: list[range], batch_offset: int, seed: int, at: Any
+) -> int:
+    """Opening stock of one store as a goods receipt writes it — one RECEIPT movement, the
+    default-lot stock batch and the stock level per SKU — in one transaction, rows generated
+    by the database from the SKU table (``INSERT … SELECT``) on SQLite and PostgreSQL alike."""
+    if not any(ranges):
+        return 0
+    rows = _assortment_rows(location_id, ranges, seed)
+    movement, batch, level = (m._meta.db_table for m in (Movement, StockBatch, StockLevel))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {movement} (at, kind, reason, reference, sku_id, location_id, "  # noqa: S608
+            "batch_id, quantity, unit_cost_fen, value_fen) "
+            f"SELECT %s, %s, %s, %s, id, {location_id}, id + {batch_offset}, q, c, q * c "
+            f"FROM ({rows}) a ORDER BY id",
+            [at, MovementKind.RECEIPT.value, "opening stock", REFERENCE],
+        )
+        written = cursor.rowcount
+        cursor.execute(
+            f"INSERT INTO {batch} (sku_id, location_id, batch_id, on_hand, allow_negative) "  # noqa: S608
+            f"SELECT id, {location_id}, id + {batch_offset}, q, %s FROM ({rows}) a ORDER BY id",
+            [False],
+        )
+        cursor.execute(
+            f"INSERT INTO {level} (sku_id, location_id, on_hand, reserved, safety_buffer, "  # noqa: S608
+            "walk_in_keep, online_excluded, allow_negative, value_fen, updated_at) "
+            f"SELECT id, {location_id}, q, 0, 0, 0, false, false, q * c, %s "
+            f"FROM ({rows}) a ORDER BY id",
+            [at],
+        )
+    return int(written)
 
 
 def _scale_sku_range(ctx: SeedContext) -> range:
@@ -46,7 +91,7 @@ def _scale_sku_range(ctx: SeedContext) -> range:
         Sku.objects.filter(code__startswith=SKU_PREFIX).order_by("pk").values_list("pk", flat=True)
     )
     first, last = ids.first(), ids.last()
-    return range(first, last + 1) if first else range(0)
+    return range(0) if first is None or last is None else range(first, last + 1)
 
 
 def store_assortment(sku_range: range, kind: str, rng: Any) -> list[range]:
@@ -88,80 +133,17 @@ def seed_scale_stock(ctx: SeedContext) -> None:
         ((batch_ids[i], sku_id, DEFAULT_LOT, at) for i, sku_id in enumerate(sku_range)),
     )
     bulkload.fix_sequence(Batch)
-    first_sku, first_batch = sku_range.start, batch_ids.start
+    batch_offset = batch_ids.start - sku_range.start
     task = ctx.track("scale: store stock", len(store_ids))
     rows = 0
     overrides = 0
     tables = [m._meta.db_table for m in (Movement, StockBatch, StockLevel)]
     with bulkload.indexes_deferred(*tables):
         for i, store_id in enumerate(store_ids):
-            location_id = floors[store_id]
             ranges = store_assortment(sku_range, kinds[store_id], rng)
-            movements, batches, levels = [], [], []
-            for part in ranges:
-                for sku_id in part:
-                    qty = rng.randint(1, 48)
-                    cost = unit_cost_fen(sku_id)
-                    batch_id = first_batch + (sku_id - first_sku)
-                    movements.append(
-                        (
-                            at,
-                            MovementKind.RECEIPT.value,
-                            "opening stock",
-                            REFERENCE,
-                            sku_id,
-                            location_id,
-                            batch_id,
-                            qty,
-                            cost,
-                            qty * cost,
-                        )
-                    )
-                    batches.append((sku_id, location_id, batch_id, qty, False))
-                    levels.append((sku_id, location_id, qty, 0, 0, 0, False, False, qty * cost, at))
-            bulkload.insert_rows(
-                Movement._meta.db_table,
-                (
-                    "at",
-                    "kind",
-                    "reason",
-                    "reference",
-                    "sku_id",
-                    "location_id",
-                    "batch_id",
-                    "quantity",
-                    "unit_cost_fen",
-                    "value_fen",
-                ),
-                movements,
-            )
-            bulkload.insert_rows(
-                StockBatch._meta.db_table,
-                ("sku_id", "location_id", "batch_id", "on_hand", "allow_negative"),
-                batches,
-            )
-            bulkload.insert_rows(
-                StockLevel._meta.db_table,
-                (
-                    "sku_id",
-                    "location_id",
-                    "on_hand",
-                    "reserved",
-                    "safety_buffer",
-                    "walk_in_keep",
-                    "online_excluded",
-                    "allow_negative",
-                    "value_fen",
-                    "updated_at",
-                ),
-                levels,
-            )
-            rows += len(movements)
+            rows += _stock_store(floors[store_id], ranges, batch_offset, ctx.seed, at)
             if i % OVERRIDE_EVERY == 0:
-                tail = list(ranges[-1])
-                entries = store_overrides(store_id, tail, rng)
-                PriceEntry.objects.bulk_create(entries, batch_size=bulkload.CHUNK)
-                overrides += len(entries)
+                overrides += store_overrides(store_id, list(ranges[-1]), rng)
             ctx.progress.advance(task)
     bulkload.fix_sequence(PriceEntry)
     ctx.truth.setdefault("scale", {}).update(

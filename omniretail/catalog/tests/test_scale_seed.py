@@ -105,3 +105,22 @@ def test_same_seed_gives_the_same_assortments_when_run_twice():
         rng = random.Random(42)
         runs.append([store_assortment(catalog, "tobacco_liquor", rng) for _store in range(20)])
     assert runs[0] == runs[1]
+
+
+def test_opening_stock_varies_and_the_ledger_matches_every_level_when_seeded(org):
+    _run(org, skus=2500, stores=5)
+    levels = StockLevel.objects.filter(location__store__code__startswith="X")
+    quantities = set(levels.values_list("on_hand", flat=True))
+    assert min(quantities) >= 1 and max(quantities) <= 48 and len(quantities) > 40
+    receipts = {
+        (m.sku_id, m.location_id): m
+        for m in Movement.objects.filter(reference="OPENING-SCALE", kind="receipt")
+    }
+    batches = {
+        (b.sku_id, b.location_id): b.on_hand
+        for b in StockBatch.objects.filter(location__store__code__startswith="X")
+    }
+    for level in levels:
+        receipt = receipts[(level.sku_id, level.location_id)]
+        assert receipt.quantity == level.on_hand == batches[(level.sku_id, level.location_id)]
+        assert receipt.value_fen == level.value_fen == receipt.quantity * receipt.unit_cost_fen
