@@ -20,11 +20,10 @@ from typing import Any
 
 from django.db import connection
 
-from omniretail.core import clock
+from omniretail.core import bulkload, clock
 from omniretail.core.models import Location, LocationKind, Region, Store, StoreType
 from omniretail.core.seeding import SeedContext, seed_step
 
-from . import bulkload
 from .barcodes import make_ean13
 from .models import (
     AttributeDefinition,
@@ -373,7 +372,7 @@ def _write_chunk(
     barcodes: list[tuple[Any, ...]] = []
     attr_rows: list[tuple[Any, ...]] = []
     prices: list[tuple[Any, ...]] = []
-    token_rows: list[tuple[str, int]] = []
+    token_groups: list[tuple[int, list[str]]] = []
     product_cache: dict[int, tuple[int, str, str, str, str]] = {}
     for n in range(start, end):
         p = n // 2
@@ -479,17 +478,16 @@ def _write_chunk(
             )
         extra = [v for v in attrs.values() if isinstance(v, str)]
         texts = (name, name[:30], spec, pname, pb_name, *extra)
-        for token in _tokens(texts, [code, pcode, *codes]):
-            token_rows.append((token, sku_id))
+        token_groups.append((sku_id, list(_tokens(texts, [code, pcode, *codes]))))
     bulkload.insert_rows(Product._meta.db_table, _PRODUCT_COLS, products)
     bulkload.insert_rows(Sku._meta.db_table, _SKU_COLS, skus)
     bulkload.insert_rows(Barcode._meta.db_table, _BARCODE_COLS, barcodes)
     bulkload.insert_rows(SkuAttributeValue._meta.db_table, _ATTR_COLS, attr_rows)
     bulkload.insert_rows(PriceEntry._meta.db_table, _PRICE_COLS, prices)
-    bulkload.insert_rows(SearchToken._meta.db_table, ("token", "sku_id"), token_rows)
+    tokens = bulkload.insert_fanned(SearchToken._meta.db_table, "token", "sku_id", token_groups)
     stats["barcodes"] += len(barcodes)
     stats["prices"] += len(prices)
-    stats["tokens"] += len(token_rows)
+    stats["tokens"] += tokens
     stats["attribute_rows"] += len(attr_rows)
 
 

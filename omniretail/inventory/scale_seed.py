@@ -15,7 +15,6 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from omniretail.catalog import bulkload
 from omniretail.catalog.models import PriceEntry, Sku
 from omniretail.catalog.scale_seed import (
     OVERRIDE_EVERY,
@@ -25,7 +24,7 @@ from omniretail.catalog.scale_seed import (
     store_overrides,
     targets,
 )
-from omniretail.core import clock
+from omniretail.core import bulkload, clock
 from omniretail.core.models import Location, LocationKind, Store
 from omniretail.core.seeding import SeedContext, seed_step
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from omniretail.catalog import bulkload
 from omniretail.catalog.models import SearchToken, SkuAttributeValue
+from omniretail.core import bulkload
 
 pytestmark = pytest.mark.django_db
 
@@ -49,3 +49,13 @@ def test_a_row_pointing_nowhere_fails_the_load_when_postgresql_re_adds_the_keys(
     # In a savepoint: PostgreSQL rolls the dropped keys and indexes back with it.
     with pytest.raises(IntegrityError), transaction.atomic(), bulkload.indexes_deferred(*TABLES):
         bulkload.insert_rows(SearchToken._meta.db_table, ("token", "sku_id"), [("k:x", 10**9)])
+
+
+def test_each_value_of_a_group_becomes_one_row_when_fanned_out(moutai):
+    SearchToken.objects.filter(sku=moutai).delete()
+    written = bulkload.insert_fanned(
+        SearchToken._meta.db_table, "token", "sku_id", [(moutai.pk, ["c:飞天", "k:123", "w:500ml"])]
+    )
+    assert written == 3
+    tokens = sorted(SearchToken.objects.filter(sku=moutai).values_list("token", flat=True))
+    assert tokens == ["c:飞天", "k:123", "w:500ml"]
