@@ -69,6 +69,16 @@ smoke() {
   OMNIRETAIL_DATA_DIR=$d "$BIN/omniretail" check-invariants
 }
 
+# The large-catalog seed path (#12) end to end at a small size: demo steps, the scale steps,
+# then check-invariants — failing the stage when an invariant does not hold.
+large_seed() {
+  local d out; d=$(mktemp -d); out="$d/seed-large.json"
+  OMNIRETAIL_DATA_DIR=$d "$BIN/omniretail" bench seed-large --json --quick ${1:+--database-url "$1"} >"$out" &&
+  cat "$out" &&
+  # The seed's own "Seeded in …" line shares stdout: the JSON is the last line.
+  tail -n 1 "$out" | "$BIN/python" -c "import json, sys; sys.exit(0 if json.load(sys.stdin)['invariants_ok'] else 1)"
+}
+
 browser() {
   if [ -f scripts/browser-tests.sh ]; then bash scripts/browser-tests.sh; else echo "no browser tests yet"; fi
 }
@@ -81,12 +91,14 @@ if [ "$MODE" = all ] || [ "$MODE" = sqlite ]; then
   stage "jobs on redis" redis_jobs
   stage "api fuzzing" fuzz
   stage "seed+invariants+bench" smoke
+  stage "large seed sqlite" large_seed
 fi
 if [ "$MODE" = all ] || [ "$MODE" = postgres ]; then
   stage "postgres start" pg_start
   if [ -n "$pg_url" ]; then
     stage "pytest postgres" pg_suite
     stage "pytest postgres serial" pg_serial
+    stage "large seed postgres" large_seed "$pg_url"
   fi
   bash scripts/pg.sh stop
 fi

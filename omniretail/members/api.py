@@ -28,6 +28,7 @@ from .schemas import (
     ConsentIn,
     ConsentOut,
     DeleteOut,
+    LookupIn,
     MemberCouponOut,
     MemberMergeIn,
     MemberOut,
@@ -121,11 +122,29 @@ def my_qr(request: HttpRequest) -> dict[str, Any]:
 # --- Desk: lookup and registration ----------------------------------------------------------
 
 
+@router.post("/lookup", auth=access(Perm.MEMBERS_VIEW), response={200: MemberOut, **READ_ERRORS})
+def lookup(request: HttpRequest, payload: LookupIn) -> dict[str, Any]:
+    """Find a member by phone (blind index), member code or a scanned QR payload."""
+    return _find(request, payload.phone, payload.code, payload.qr)
+
+
 @router.get("/lookup", auth=access(Perm.MEMBERS_VIEW), response={200: MemberOut, **READ_ERRORS})
-def lookup(
+def lookup_by_code(
     request: HttpRequest, phone: str | None = None, code: str | None = None, qr: str | None = None
 ) -> dict[str, Any]:
-    """Find a member by phone (blind index), member code or a scanned QR payload."""
+    """Find a member by member code or QR payload; a phone number is refused here (it belongs
+    in the body of ``POST /lookup``: URLs end up in access logs and proxies)."""
+    if phone is not None:
+        raise ValidationFailed(
+            MemberError.PHONE_IN_URL,
+            _("Send the phone number in the body of POST /api/v1/members/lookup, not in the URL."),
+        )
+    return _find(request, None, code, qr)
+
+
+def _find(
+    request: HttpRequest, phone: str | None, code: str | None, qr: str | None
+) -> dict[str, Any]:
     brands = selectors.brand_ids(_scope(request))
     member = None
     if phone:

@@ -9,6 +9,7 @@ class MemberError(StrEnum):
     INVALID_PHONE = "members.invalid_phone"
     DUPLICATE_MEMBER = "members.duplicate_member"
     MEMBER_NOT_FOUND = "members.member_not_found"
+    PHONE_IN_URL = "members.phone_in_url"
     MEMBER_INACTIVE = "members.member_inactive"
     QR_INVALID = "members.qr_invalid"
     QR_EXPIRED = "members.qr_expired"

@@ -15,6 +15,15 @@ Phone = Field(min_length=1, max_length=20)
 Purpose = Literal["marketing", "analytics", "third_party"]
 
 
+class LookupIn(InputSchema):
+    """Who to find: one of a phone number, a member code or a scanned QR payload. In the body,
+    never the URL — a phone number in a query string lands in access logs and proxies."""
+
+    phone: str | None = Field(None, min_length=1, max_length=30)
+    code: str | None = Field(None, min_length=1, max_length=20)
+    qr: str | None = Field(None, min_length=1, max_length=2000)
+
+
 class TierOut(Schema):
     code: str
     name: str

@@ -33,7 +33,7 @@ def test_register_and_lookup_return_masked_member_when_called_by_store_staff(
     assert created.status_code == 201, created.json()
     body = created.json()
     assert body["phone_masked"] == "138****1234" and body["phone"] is None
-    found = desk_cashier.get("members/lookup?phone=13812341234")
+    found = desk_cashier.post("members/lookup", {"phone": "13812341234"})
     assert found.status_code == 200 and found.json()["id"] == body["id"]
     assert desk_cashier.get(f"members/{body['id']}?reveal=true").json()["phone"] is None
 
@@ -75,7 +75,13 @@ def test_member_answers_404_when_caller_belongs_to_another_brand(admin, frozen_n
 
     client = Client()
     assert client.get(f"/api/v1/members/{member_id}", **headers).status_code == 404
-    assert client.get("/api/v1/members/lookup?phone=13812341234", **headers).status_code == 404
+    looked = client.post(
+        "/api/v1/members/lookup",
+        {"phone": "13812341234"},
+        content_type="application/json",
+        **headers,
+    )
+    assert looked.status_code == 404
 
 
 def test_points_history_and_stored_value_show_ledgers_when_member_has_activity(admin, frozen_now):
@@ -106,7 +112,7 @@ def test_export_and_delete_are_audited_and_anonymise_when_privacy_officer_calls(
     assert exported["member"]["phone"] == "13812341234"
     deleted = admin.delete(f"members/{member_id}")
     assert deleted.status_code == 200 and deleted.json()["status"] == "anonymised"
-    assert admin.get("members/lookup?phone=13812341234").status_code == 404
+    assert admin.post("members/lookup", {"phone": "13812341234"}).status_code == 404
     assert AuditLog.objects.filter(action="members.export", is_pii_read=True).exists()
     assert AuditLog.objects.filter(action="members.anonymise").exists()
     assert admin.get(f"members/{member_id}/export").status_code == 409
@@ -136,3 +142,17 @@ def test_consent_withdrawal_is_recorded_when_member_opts_out(admin, frozen_now):
         ("marketing", False),
     ]
     assert AuditLog.objects.filter(action="members.consent_withdrawn").exists()
+
+
+def test_lookup_refuses_a_phone_number_in_the_url_when_asked_by_get(desk_cashier, frozen_now):
+    created = _register(desk_cashier).json()
+    refused = desk_cashier.get("members/lookup?phone=13812341234")
+    assert refused.status_code == 422
+    assert refused.json()["code"] == "members.phone_in_url"
+    by_code = desk_cashier.get(f"members/lookup?code={created['code']}")
+    assert by_code.status_code == 200 and by_code.json()["id"] == created["id"]
+
+
+def test_lookup_body_rejects_unknown_fields_when_posted(desk_cashier, frozen_now):
+    response = desk_cashier.post("members/lookup", {"phone": "13812341234", "name": "x"})
+    assert response.status_code == 422
